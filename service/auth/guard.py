@@ -1,0 +1,71 @@
+"""One guard for every route, driven by the route's `opt`.
+
+Routes declare who may call them: `opt={"roles": ("reviewer",)}` for staff roles,
+`"applicant": True` to admit applicant tokens (the handler then checks that the
+token's application is the one asked for). Routes without `roles` are public.
+"""
+
+from __future__ import annotations
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from service.auth.principal import Principal
+from service.auth.store import find_principal
+from service.http.problems import Forbidden, Unauthorized
+
+_BEARER = "bearer "
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="boai"'}
+
+
+def bearer_token(connection: ASGIConnection) -> str | None:
+    header = connection.headers.get("authorization", "")
+    if header[: len(_BEARER)].lower() != _BEARER:
+        return None
+    token = header[len(_BEARER) :].strip()
+    return token if 0 < len(token) <= 200 else None
+
+
+async def resolve_principal(connection: ASGIConnection) -> Principal | None:
+    """The caller's principal, cached on the connection; None if no valid token."""
+    if "principal" in connection.state:
+        return connection.state["principal"]
+    token = bearer_token(connection)
+    principal = None
+    if token is not None:
+        pool = connection.app.state.pool
+        principal = await find_principal(pool, token)
+    connection.state["principal"] = principal
+    return principal
+
+
+async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    roles = handler.opt.get("roles")
+    allow_applicant = handler.opt.get("applicant", False)
+    if roles is None and not allow_applicant:
+        return
+    limiter = connection.app.state.auth_limiter
+    limiter.check(connection)
+    principal = await resolve_principal(connection)
+    if principal is None:
+        if bearer_token(connection) is not None:
+            limiter.record_failure(connection)
+        raise Unauthorized(
+            "A valid bearer token is required.",
+            "需要有效的访问令牌（Bearer token）。",
+            headers=_CHALLENGE,
+        )
+    if principal.role == "applicant":
+        if not allow_applicant:
+            raise Forbidden("Applicant tokens cannot use this route.", "申请人令牌无权访问此接口。")
+        return
+    if roles is not None and not principal.has_role(*roles):
+        raise Forbidden(
+            f"This route needs one of the roles: {', '.join(roles)}.",
+            f"此接口需要以下角色之一：{', '.join(roles)}。",
+        )
+
+
+def current_principal(connection: ASGIConnection) -> Principal | None:
+    """For handlers: the principal the guard resolved (None on public routes)."""
+    return connection.state.get("principal")

@@ -1,0 +1,3 @@
+from service.communities.controller import CommunitiesController
+
+__all__ = ["CommunitiesController"]

@@ -1,0 +1,58 @@
+"""Settings read once from the environment into a frozen object."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import msgspec
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str | None = None
+    data_dir: Path = Path(".data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Limits that keep one request from exhausting the service.
+    max_body_bytes: int = 1_048_576
+    max_stores_per_application: int = 50
+    max_zone_vertices: int = 2_000
+    max_zone_area_km2: float = 2_000.0
+    min_zone_area_m2: float = 100.0
+    # Seconds a request may wait for a pooled connection before answering 503.
+    db_acquire_timeout: float = 3.0
+    db_command_timeout: float = 10.0
+    db_pool_max: int = 10
+    log_level: str = "INFO"
+    # Offered to households when no local store can serve (the flooded-village case).
+    online_fallback_name: str = "博爱云备灾线上平台（免费送货上门）"
+    online_fallback_url: str = "https://example.org/boai-online"
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else None
+
+
+def settings_from_env(**overrides: object) -> Settings:
+    values: dict[str, object] = {}
+    if url := _env("DATABASE_URL"):
+        values["database_url"] = url
+    if data_dir := _env("BOAI_DATA_DIR"):
+        values["data_dir"] = Path(data_dir)
+    if host := _env("BOAI_HOST"):
+        values["host"] = host
+    if port := _env("BOAI_PORT"):
+        values["port"] = int(port)
+    if body := _env("BOAI_MAX_BODY_BYTES"):
+        values["max_body_bytes"] = int(body)
+    if level := _env("BOAI_LOG_LEVEL"):
+        values["log_level"] = level
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return msgspec.convert(values, Settings, strict=False)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return settings_from_env()

@@ -1,0 +1,78 @@
+"""The asyncpg pool, with codecs for PostGIS geometry (shapely) and JSON (msgspec)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import msgspec
+import shapely
+
+_json_encode = msgspec.json.Encoder().encode
+_json_decode = msgspec.json.Decoder().decode
+
+
+def _encode_geometry(geom: Any) -> bytes:
+    return shapely.to_wkb(geom, include_srid=True, hex=False)
+
+
+def _decode_geometry(wkb: bytes) -> Any:
+    return shapely.from_wkb(wkb)
+
+
+async def register_codecs(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec(
+        "jsonb",
+        encoder=lambda v: b"\x01" + _json_encode(v),
+        decoder=lambda b: _json_decode(b[1:]),
+        schema="pg_catalog",
+        format="binary",
+    )
+    await conn.set_type_codec(
+        "json",
+        encoder=lambda v: _json_encode(v).decode(),
+        decoder=_json_decode,
+        schema="pg_catalog",
+        format="text",
+    )
+    has_postgis = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'geometry')"
+    )
+    if has_postgis:
+        await conn.set_type_codec(
+            "geometry",
+            encoder=_encode_geometry,
+            decoder=_decode_geometry,
+            format="binary",
+        )
+
+
+class Database:
+    """The pool, with a bounded wait: a full pool answers 503 instead of queueing forever."""
+
+    def __init__(self, pool: asyncpg.Pool, acquire_timeout: float) -> None:
+        self.pool = pool
+        self.acquire_timeout = acquire_timeout
+
+    def acquire(self) -> Any:
+        return self.pool.acquire(timeout=self.acquire_timeout)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+async def create_pool(
+    dsn: str, *, max_size: int = 10, command_timeout: float = 10.0, acquire_timeout: float = 3.0
+) -> Database:
+    # min_size=0: the service starts even while the database is still down, and
+    # readiness reports it; connections are made on demand and replaced when broken.
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=0,
+        max_size=max_size,
+        init=register_codecs,
+        command_timeout=command_timeout,
+        max_inactive_connection_lifetime=60,
+        timeout=acquire_timeout,
+    )
+    return Database(pool, acquire_timeout)

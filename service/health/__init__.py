@@ -1,0 +1,3 @@
+from service.health.controller import HealthController
+
+__all__ = ["HealthController"]

@@ -1,0 +1,96 @@
+"""Exception handlers: every error the service answers is RFC 9457 problem details."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import asyncpg
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from service.http.logging import request_id_var
+from service.http.problems import (
+    PROBLEM_JSON,
+    BadRequest,
+    FieldError,
+    Forbidden,
+    InternalError,
+    MalformedBody,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    Problem,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    UnsupportedMediaType,
+)
+from service.validation.messages import translate
+
+log = logging.getLogger("boai.errors")
+
+_BY_STATUS: dict[int, tuple[type[Problem], str]] = {
+    401: (Unauthorized, "需要身份认证。"),
+    403: (Forbidden, "无权执行此操作。"),
+    404: (NotFound, "请求的资源不存在。"),
+    405: (MethodNotAllowed, "该地址不支持此请求方法。"),
+    413: (PayloadTooLarge, "请求体超过了允许的大小。"),
+    415: (UnsupportedMediaType, "请使用 application/json 格式提交。"),
+    429: (TooManyRequests, "请求过于频繁，请稍后再试。"),
+}
+
+DB_UNAVAILABLE = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.QueryCanceledError,
+)
+
+
+def _from_litestar(exc: HTTPException) -> Problem:
+    if isinstance(exc, ValidationException):
+        extra = exc.extra if isinstance(exc.extra, list) else []
+        errors = []
+        for item in extra:
+            if not isinstance(item, dict):
+                continue
+            code, en, zh = translate(str(item.get("message", "invalid")))
+            errors.append(FieldError(f"/{item.get('key', '')}", code, en, zh))
+        if "json" in str(exc.detail).lower() or not errors:
+            return MalformedBody(str(exc.detail), "请求内容无法解析。")
+        return BadRequest(
+            "Invalid query or path parameters; see errors.",
+            "查询参数或路径参数有误，详见 errors。",
+            errors=errors,
+        )
+    kind, detail_zh = _BY_STATUS.get(exc.status_code, (BadRequest, "请求有误。"))
+    problem = kind(str(exc.detail), detail_zh)
+    problem.headers.update(exc.headers or {})
+    return problem
+
+
+def problem_response(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, Problem):
+        problem = exc
+    elif isinstance(exc, HTTPException) and exc.status_code < 500:
+        problem = _from_litestar(exc)
+    elif isinstance(exc, DB_UNAVAILABLE):
+        log.warning("database unavailable: %s", type(exc).__name__)
+        problem = ServiceUnavailable(
+            "The database is unavailable; try again shortly.",
+            "数据库暂时不可用，请稍后重试。",
+            headers={"Retry-After": "5"},
+        )
+    else:
+        log.error("unhandled error", exc_info=exc)
+        problem = InternalError(
+            "An internal error occurred; it has been logged.", "服务器内部错误，已记录。"
+        )
+    body = problem.body(instance=request.url.path, request_id=request_id_var.get())
+    return Response(
+        content=body, status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers
+    )

@@ -1,0 +1,56 @@
+"""In-process sliding-window rate limits keyed by client address.
+
+One process per worker keeps its own counts: a limit, not an accounting system.
+Used for failed authentication and for the applicant-facing routes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from litestar.connection import ASGIConnection
+
+from service.http.problems import TooManyRequests
+
+
+def client_key(connection: ASGIConnection) -> str:
+    client = connection.client
+    return client.host if client else "unknown"
+
+
+class SlidingWindow:
+    def __init__(self, limit: int, window_s: float, what: str, what_zh: str) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self.what = what
+        self.what_zh = what_zh
+        self._hits: dict[str, deque[float]] = {}
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= now - self.window_s:
+            hits.popleft()
+        if not hits and len(self._hits) > 10_000:
+            self._hits.pop(key, None)  # bound memory under address churn
+            hits = self._hits.setdefault(key, deque())
+        return hits
+
+    def check(self, connection: ASGIConnection) -> None:
+        now = time.monotonic()
+        hits = self._recent(client_key(connection), now)
+        if len(hits) >= self.limit:
+            retry = max(1, int(hits[0] + self.window_s - now) + 1)
+            raise TooManyRequests(
+                f"Too many {self.what}; try again in {retry} s.",
+                f"{self.what_zh}过于频繁，请 {retry} 秒后再试。",
+                headers={"Retry-After": str(retry)},
+            )
+
+    def record_failure(self, connection: ASGIConnection) -> None:
+        self._recent(client_key(connection), time.monotonic()).append(time.monotonic())
+
+    def hit(self, connection: ASGIConnection) -> None:
+        """Count a request and refuse it when over the limit."""
+        self.check(connection)
+        self.record_failure(connection)

@@ -1,0 +1,126 @@
+"""Coordinate systems: reference values, inverse accuracy, vectorised and geometry variants."""
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import MultiPolygon, Polygon
+
+from geo import (
+    from_wgs84,
+    from_wgs84_array,
+    geodesic_m,
+    geodesic_m_array,
+    in_china,
+    to_wgs84,
+    to_wgs84_array,
+    transform_geometry,
+)
+from geo.crs import convert_array
+
+china_lon = st.floats(73.5, 135.0, allow_nan=False)
+china_lat = st.floats(18.0, 53.5, allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lon=china_lon, lat=china_lat, crs=st.sampled_from(["gcj02", "bd09"]))
+def test_round_trip_within_5_cm_over_china(lon, lat, crs):
+    assume(in_china(lon, lat))
+    back = to_wgs84(*from_wgs84(lon, lat, crs), crs)
+    # The goal is 0.5 m; the iteration actually gets to well under a millimetre.
+    assert geodesic_m(lon, lat, *back) < 0.05
+
+
+@settings(max_examples=100, deadline=None)
+@given(lon=china_lon, lat=china_lat)
+def test_gcj_to_bd_round_trip(lon, lat):
+    x, y = convert_array([lon], [lat], "gcj02", "bd09")
+    bx, by = convert_array(x, y, "bd09", "gcj02")
+    assert geodesic_m(lon, lat, float(bx[0]), float(by[0])) < 0.05
+
+
+# Published test vectors: googollee/eviltransform (WGS-84 -> GCJ-02) and
+# wandergis/coordTransform_py (lon 128.543, lat 37.065).
+EVILTRANSFORM = [
+    ((121.5272106, 31.1774276), (121.531541859215, 31.17530398364597)),  # Shanghai
+    ((113.912316, 22.543847), (113.9171764808363, 22.540796131694766)),  # Shenzhen
+    ((116.377817, 39.911954), (116.38404722455657, 39.91334545536069)),  # Beijing
+]
+
+
+@pytest.mark.parametrize(("wgs", "gcj"), EVILTRANSFORM)
+def test_reference_pairs(wgs, gcj):
+    assert geodesic_m(*from_wgs84(*wgs, "gcj02"), *gcj) < 0.01
+    assert geodesic_m(*to_wgs84(*gcj, "gcj02"), *wgs) < 0.01
+
+
+def test_coordtransform_reference():
+    assert geodesic_m(*from_wgs84(128.543, 37.065, "gcj02"),
+                      128.54820547949757, 37.065651049489816) < 0.01
+    bx, by = convert_array([128.543], [37.065], "gcj02", "bd09")
+    assert geodesic_m(float(bx[0]), float(by[0]), 128.54944656269413, 37.07113427883019) < 0.01
+
+
+def test_offset_is_hundreds_of_metres_in_beijing():
+    # Why it matters: a GCJ-02 point read as WGS-84 lands this far off.
+    lon, lat = 116.4683, 39.9279
+    assert 300 < geodesic_m(lon, lat, *from_wgs84(lon, lat, "gcj02")) < 800
+    assert 700 < geodesic_m(lon, lat, *from_wgs84(lon, lat, "bd09")) < 1500
+
+
+def _one_step_gcj_to_wgs(lon, lat):
+    # The widely copied inverse: subtract the offset evaluated at the GCJ point.
+    glon, glat = from_wgs84_array(lon, lat, "gcj02")
+    return 2 * np.asarray(lon) - glon, 2 * np.asarray(lat) - glat
+
+
+def test_one_step_inverse_is_worse_than_a_metre_somewhere():
+    lons, lats = np.meshgrid(np.arange(74.0, 135.0, 0.25), np.arange(18.0, 53.5, 0.25))
+    lons, lats = lons.ravel(), lats.ravel()
+    gl, ga = from_wgs84_array(lons, lats, "gcj02")
+    ol, oa = _one_step_gcj_to_wgs(gl, ga)
+    il, ia = to_wgs84_array(gl, ga, "gcj02")
+    one_step = geodesic_m_array(lons, lats, ol, oa)
+    iterative = geodesic_m_array(lons, lats, il, ia)
+    assert one_step.max() > 1.0
+    assert iterative.max() < 0.001
+
+
+def test_outside_china_box_is_unshifted():
+    assert from_wgs84(2.35, 48.85, "gcj02") == (2.35, 48.85)  # Paris
+    assert to_wgs84(2.35, 48.85, "gcj02") == (2.35, 48.85)
+    assert from_wgs84(0.0, 0.0, "gcj02") == (0.0, 0.0)
+
+
+def test_wgs84_is_identity_and_unknown_crs_raises():
+    assert to_wgs84(116.4, 39.9, "wgs84") == (116.4, 39.9)
+    with pytest.raises(ValueError):
+        to_wgs84(116.4, 39.9, "epsg4326")  # type: ignore[arg-type]
+
+
+def test_arrays_match_scalars():
+    lons = np.array([116.4, 121.47, 87.62])
+    lats = np.array([39.9, 31.23, 43.83])
+    for crs in ("gcj02", "bd09"):
+        xs, ys = from_wgs84_array(lons, lats, crs)
+        for i in range(3):
+            assert (xs[i], ys[i]) == pytest.approx(from_wgs84(lons[i], lats[i], crs), abs=1e-12)
+        bl, ba = to_wgs84_array(xs, ys, crs)
+        assert np.allclose(bl, lons, atol=1e-9) and np.allclose(ba, lats, atol=1e-9)
+    # Inputs are not modified in place.
+    assert lons[0] == 116.4
+
+
+def test_transform_geometry_keeps_holes_and_parts():
+    shell = [(116.40, 39.90), (116.42, 39.90), (116.42, 39.92), (116.40, 39.92)]
+    hole = [(116.405, 39.905), (116.405, 39.91), (116.41, 39.91), (116.41, 39.905)]
+    other = Polygon([(116.5, 39.9), (116.51, 39.9), (116.51, 39.91)])
+    geom = MultiPolygon([Polygon(shell, [hole]), other])
+    out = transform_geometry(geom, "gcj02", "wgs84")
+    assert isinstance(out, MultiPolygon) and len(out.geoms) == 2
+    assert len(out.geoms[0].interiors) == 1
+    back = transform_geometry(out, "wgs84", "gcj02")
+    assert shapely.equals_exact(back, geom, tolerance=1e-9)
+    via_bd = transform_geometry(transform_geometry(geom, "gcj02", "bd09"), "bd09", "gcj02")
+    assert shapely.equals_exact(via_bd, geom, tolerance=1e-9)
