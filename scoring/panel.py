@@ -65,7 +65,8 @@ def aggregate_panel(auto: Scorecard, reviews: list[ReviewScores], rubric: Rubric
     if sum(voice.values()) == 0:  # auto weight 0 and nobody reviewed yet
         voice[AUTO] = 1.0
     all_voices = sum(voice.values())
-    share = {n: v / all_voices for n, v in voice.items()}  # normalise first: tiny weights stay exact
+    # Normalise first so that tiny (even subnormal) weights still give exact shares.
+    share = {n: v / all_voices for n, v in voice.items()}
 
     def total(scores: dict[str, float]) -> float:
         return sum(weights[c] * scores[c] for c in weights) / total_w

@@ -90,5 +90,5 @@ def test_weights_follow_the_rubric():
 
 def test_square_helper_is_metric():
     sq = square(*BEIJING, 500)
-    minx, miny, maxx, maxy = sq.bounds
+    minx, miny, maxx, _ = sq.bounds
     assert abs(GEOD.inv(minx, miny, maxx, miny)[2] - 1000) < 1
