@@ -6,6 +6,8 @@ from litestar import Litestar, Router
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 
+from service.applications.controller import ApplicationsController
+from service.applications.limits import configure as configure_limits
 from service.auth import authorize
 from service.auth.controller import MeController, UsersController
 from service.communities import CommunitiesController
@@ -17,12 +19,21 @@ from service.http.errors import problem_response
 from service.http.logging import RequestIdMiddleware, configure_logging
 from service.http.ratelimit import SlidingWindow
 
-API_CONTROLLERS: list[type] = [CommunitiesController, UsersController, MeController]
+API_CONTROLLERS: list[type] = [
+    CommunitiesController,
+    UsersController,
+    MeController,
+    ApplicationsController,
+]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    configure_limits(
+        settings.max_stores_per_application, settings.max_zone_vertices,
+        settings.max_zone_area_km2, settings.min_zone_area_m2,
+    )
 
     async def open_pool(app: Litestar) -> None:
         if not settings.database_url:

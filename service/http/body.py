@@ -22,13 +22,14 @@ async def validate_body(request: Request) -> None:
     field = request.route_handler.parsed_data_field
     if field is None:
         return
+    body = await request.body()
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media_type not in _JSON_TYPES and not media_type.endswith("+json"):
+    if body and media_type not in _JSON_TYPES and not media_type.endswith("+json"):
         raise UnsupportedMediaType(
             f"Send the body as application/json, not {media_type or 'nothing'}.",
             "请以 application/json 格式提交请求体。",
         )
-    body = await request.body()
+    # An empty body validates as JSON null: fine where the body is optional.
     request.state["body"] = decode_and_collect(field.annotation, body)
 
 

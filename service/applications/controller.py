@@ -1,0 +1,172 @@
+"""HTTP routes of the intake: /api/v1/applications."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.params import Parameter
+
+from service.applications import service
+from service.applications.repository import SQL, info_requests
+from service.applications.schemas import Application, Withdrawal
+from service.applications.views import application_view, store_view
+from service.auth import current_principal
+from service.http import idempotency
+from service.http.body import body
+from service.http.problems import BadRequest, Forbidden
+
+STAFF = ("admin", "reviewer", "dispatcher")
+ANYONE_WITH_ACCESS = {"roles": STAFF, "applicant": True}
+Crs = Literal["wgs84", "gcj02", "bd09"]
+
+
+def _etag(version: int) -> dict[str, str]:
+    return {"ETag": f'"{version}"'}
+
+
+def if_match_version(request: Request) -> int | None:
+    raw = request.headers.get("if-match")
+    if raw is None:
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise BadRequest("If-Match must be an ETag from this service.", "If-Match 头格式不正确。")
+    return int(value)
+
+
+class ApplicationsController(Controller):
+    path = "/applications"
+    tags = ["applications"]
+
+    @post("/", summary="Apply as a merchant or an NGO (honours Idempotency-Key)")
+    async def submit(self, request: Request, data: Application) -> Response[Any]:
+        request.app.state.applicant_limiter.hit(request)
+        app = body(request, Application)
+        key = idempotency.from_header(
+            request.headers.get(idempotency.HEADER), "POST /applications", msgspec.to_builtins(app)
+        )
+        async with request.app.state.pool.acquire() as conn:
+            if key is not None:
+                stored = await idempotency.claim(conn, key)
+                if stored is not None:
+                    return Response(
+                        stored.body,
+                        status_code=stored.status,
+                        headers={"Idempotent-Replayed": "true"},
+                    )
+            try:
+                async with conn.transaction():
+                    created = await service.create(conn, app)
+                    if key is not None:
+                        await idempotency.complete(conn, key, 201, created)
+            except BaseException:
+                if key is not None:
+                    await idempotency.release_quietly(conn, key)
+                raise
+        return Response(created, status_code=201, headers={"Location": created["status_url"]})
+
+    @get("/", opt={"roles": STAFF}, summary="List applications (staff), contacts masked")
+    async def list(
+        self,
+        request: Request,
+        round: str | None = Parameter(default=None, max_length=64),
+        status: Literal[
+            "submitted",
+            "under_review",
+            "info_requested",
+            "approved",
+            "rejected",
+            "waitlisted",
+            "withdrawn",
+        ]
+        | None = None,
+        kind: Literal["merchant", "ngo"] | None = None,
+        page: int = Parameter(default=1, ge=1, le=100_000),
+        per_page: int = Parameter(default=20, ge=1, le=100),
+    ) -> dict[str, Any]:
+        principal = current_principal(request)
+        assert principal is not None
+        async with request.app.state.pool.acquire() as conn:
+            rows = await conn.fetch(
+                SQL.list_applications, round, status, kind, per_page, (page - 1) * per_page
+            )
+        return {
+            "items": [application_view(r, principal, full=False) for r in rows],
+            "page": page,
+            "per_page": per_page,
+            "total": rows[0]["total"] if rows else 0,
+        }
+
+    @get("/{application_id:uuid}", opt=ANYONE_WITH_ACCESS, summary="One application")
+    async def read(
+        self, request: Request, application_id: UUID, crs: Crs = Parameter(default="wgs84")
+    ) -> Response[dict[str, Any]]:
+        principal = current_principal(request)
+        async with request.app.state.pool.acquire() as conn:
+            row = await service.fetch(conn, application_id, principal)
+            stores = await conn.fetch(SQL.get_stores, application_id)
+            requests = await info_requests(conn, application_id)
+        assert principal is not None
+        view = application_view(row, principal)
+        view["stores"] = [store_view(s, crs) for s in stores]
+        view["info_requests"] = requests
+        return Response(view, headers=_etag(row["version"]))
+
+    @patch(
+        "/{application_id:uuid}",
+        opt=ANYONE_WITH_ACCESS,
+        summary="Amend (JSON merge patch) while amendable; `answer` replies to info requests",
+    )
+    async def amend(
+        self, request: Request, application_id: UUID, data: dict[str, Any]
+    ) -> Response[dict[str, Any]]:
+        principal = current_principal(request)
+        assert principal is not None
+        if principal.is_staff and not principal.has_role("admin"):
+            raise Forbidden(
+                "Only the applicant or an admin amends an application.",
+                "只有申请人或管理员可以修改申请。",
+            )
+        patch_body = msgspec.convert(body(request, dict), dict[str, Any])
+        async with request.app.state.pool.acquire() as conn:
+            result = await service.amend(
+                conn, application_id, patch_body, principal, if_match_version(request)
+            )
+        return Response(result, headers=_etag(result["version"]))
+
+    @post(
+        "/{application_id:uuid}/withdraw",
+        opt=ANYONE_WITH_ACCESS,
+        status_code=200,
+        summary="Withdraw from any open state",
+    )
+    async def withdraw(
+        self, request: Request, application_id: UUID, data: Withdrawal | None = None
+    ) -> dict[str, Any]:
+        principal = current_principal(request)
+        assert principal is not None
+        if principal.is_staff and not principal.has_role("admin"):
+            raise Forbidden(
+                "Only the applicant or an admin withdraws an application.",
+                "只有申请人或管理员可以撤回申请。",
+            )
+        reason = body(request, Withdrawal).reason if data is not None else ""
+        async with request.app.state.pool.acquire() as conn:
+            await service.fetch(conn, application_id, principal)
+            actor = principal.name if principal.is_staff else service.APPLICANT_ACTOR
+            version = await service.transition(conn, application_id, "withdrawn", actor, reason)
+        return {"id": str(application_id), "status": "withdrawn", "version": version}
+
+    @get(
+        "/{application_id:uuid}/audit",
+        opt={"roles": ("admin", "reviewer")},
+        summary="The application's audit trail",
+    )
+    async def audit(self, request: Request, application_id: UUID) -> list[dict[str, Any]]:
+        async with request.app.state.pool.acquire() as conn:
+            await service.fetch(conn, application_id, current_principal(request))
+            rows = await conn.fetch(SQL.audit_trail, str(application_id))
+        return [{**dict(r), "at": r["at"].isoformat()} for r in rows]

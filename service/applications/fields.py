@@ -1,0 +1,109 @@
+"""Field types of the intake, each with its rule and messages in Chinese and English."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated
+
+from msgspec import Meta
+from stdnum.cn import uscc
+
+from scoring.vocabulary import CAPABILITIES, CATEGORIES
+from service.validation import Check, Invalid
+
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+# GB 32100-2015: registration authority 1-9, A (other), N (agriculture), Y (other);
+# python-stdnum demands digits in the first eight places, so it rejects A/N/Y codes.
+_USCC_SHAPE = re.compile(r"^[1-9ANY][0-9A-HJ-NP-RT-UW-Y]\d{6}[0-9A-HJ-NP-RT-UW-Y]{10}$")
+
+
+def credit_code(value: str) -> str:
+    code = uscc.compact(value)
+    if len(code) != 18:
+        raise Invalid(
+            "length", "A Unified Social Credit Code has 18 characters", "统一社会信用代码应为 18 位"
+        )
+    if not _USCC_SHAPE.match(code):
+        raise Invalid(
+            "format",
+            "Not a Unified Social Credit Code (GB 32100-2015)",
+            "统一社会信用代码格式不正确（GB 32100-2015）",
+        )
+    if code[0].isdigit():
+        valid = uscc.is_valid(code)
+    else:
+        valid = code[-1] == uscc.calc_check_digit(code[:-1])
+    if not valid:
+        raise Invalid(
+            "checksum", "The check character does not match", "统一社会信用代码校验位不正确"
+        )
+    assert all(ch in _USCC_ALPHABET for ch in code)
+    return code
+
+
+def mobile(value: str) -> str:
+    digits = re.sub(r"[\s\-()]", "", value)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    if not re.fullmatch(r"1[3-9]\d{9}", digits):
+        raise Invalid(
+            "mobile",
+            "Not a mainland mobile number (11 digits starting with 1)",
+            "不是有效的中国大陆手机号码（以 1 开头的 11 位数字）",
+        )
+    return digits
+
+
+def wechat_mch_id(value: str) -> str:
+    if not re.fullmatch(r"\d{8,10}", value):
+        raise Invalid(
+            "mch_id",
+            "A WeChat Pay merchant id has 8 to 10 digits",
+            "微信支付商户号应为 8 至 10 位数字",
+        )
+    return value
+
+
+def category(value: str) -> str:
+    if value not in CATEGORIES:
+        raise Invalid(
+            "category",
+            f"Unknown category; use one of: {', '.join(CATEGORIES)}",
+            "未知的商品品类：" + "、".join(f"{c.zh}({c.code})" for c in CATEGORIES.values()),
+        )
+    return value
+
+
+def capability(value: str) -> str:
+    if value not in CAPABILITIES:
+        raise Invalid(
+            "capability",
+            f"Unknown capability; use one of: {', '.join(CAPABILITIES)}",
+            "未知的服务能力：" + "、".join(CAPABILITIES),
+        )
+    return value
+
+
+def finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise Invalid("not_finite", "Must be a finite number", "必须是有限的数值")
+    return value
+
+
+def text(min_len: int, max_len: int) -> type[str]:
+    return Annotated[str, Meta(min_length=min_len, max_length=max_len)]  # type: ignore[return-value]
+
+
+CreditCode = Annotated[str, Meta(max_length=40, description="统一社会信用代码"), Check(credit_code)]
+Mobile = Annotated[str, Meta(max_length=32, description="11-digit mainland mobile"), Check(mobile)]
+WechatMchId = Annotated[
+    str, Meta(max_length=20, description="微信支付直连商户号"), Check(wechat_mch_id)
+]
+CategoryCode = Annotated[str, Meta(max_length=40), Check(category)]
+CapabilityCode = Annotated[str, Meta(max_length=40), Check(capability)]
+CommunityCode = Annotated[str, Meta(pattern=r"^\d{12}$", description="12-digit statistical code")]
+RoundCode = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+Coordinate = Annotated[float, Check(finite)]

@@ -1,0 +1,48 @@
+"""Application states and the transitions between them (pure)."""
+
+from __future__ import annotations
+
+from service.http.problems import Conflict
+
+OPEN = frozenset({"submitted", "under_review", "info_requested", "waitlisted"})
+AMENDABLE = frozenset({"submitted", "under_review", "info_requested"})
+DECISIONS = frozenset({"approved", "rejected", "waitlisted"})
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "submitted": frozenset({"under_review", "withdrawn"}),
+    "under_review": frozenset(
+        {"submitted", "info_requested", "approved", "rejected", "waitlisted", "withdrawn"}
+    ),
+    "info_requested": frozenset({"under_review", "submitted", "withdrawn"}),
+    "waitlisted": frozenset({"approved", "rejected", "withdrawn"}),
+    "approved": frozenset(),
+    "rejected": frozenset(),
+    "withdrawn": frozenset(),
+}
+
+STATUS_ZH = {
+    "submitted": "已提交（材料待补）",
+    "under_review": "评审中",
+    "info_requested": "待补充信息",
+    "approved": "已通过",
+    "rejected": "未通过",
+    "waitlisted": "候补",
+    "withdrawn": "已撤回",
+}
+
+
+def check_transition(current: str, target: str) -> None:
+    if target not in TRANSITIONS.get(current, frozenset()):
+        raise Conflict(
+            f"An application in state {current!r} cannot move to {target!r}.",
+            f"申请当前状态为“{STATUS_ZH.get(current, current)}”，"
+            f"不能变更为“{STATUS_ZH.get(target, target)}”。",
+            current_status=current,
+        )
+
+
+def after_amendment(current: str, nothing_due: bool) -> str:
+    """Where an amended application goes: to review once nothing is due."""
+    if nothing_due:
+        return "under_review"
+    return "submitted" if current == "under_review" else current

@@ -1,0 +1,25 @@
+"""Configured limits that validation reads (set once from Settings by create_app)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class Limits:
+    max_stores: int = 50
+    max_zone_vertices: int = 2_000
+    max_zone_area_m2: float = 2_000.0 * 1e6
+    min_zone_area_m2: float = 100.0
+
+
+LIMITS = Limits()
+
+
+def configure(
+    max_stores: int, max_zone_vertices: int, max_zone_area_km2: float, min_zone_area_m2: float
+) -> None:
+    LIMITS.max_stores = max_stores
+    LIMITS.max_zone_vertices = max_zone_vertices
+    LIMITS.max_zone_area_m2 = max_zone_area_km2 * 1e6
+    LIMITS.min_zone_area_m2 = min_zone_area_m2

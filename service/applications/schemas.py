@@ -1,0 +1,175 @@
+"""The intake contract: merchant and NGO applications, tagged by `kind`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+from geo import in_china, polygon_from_geojson, to_wgs84
+from service.applications.fields import (
+    CapabilityCode,
+    CategoryCode,
+    CommunityCode,
+    Coordinate,
+    CreditCode,
+    Mobile,
+    RoundCode,
+    WechatMchId,
+)
+from service.applications.limits import LIMITS
+from service.validation import Invalid
+
+CRS = Literal["wgs84", "gcj02", "bd09"]
+Name = Annotated[str, Meta(min_length=1, max_length=100)]
+LegalName = Annotated[str, Meta(min_length=2, max_length=200)]
+GeoJsonObject = Annotated[dict[str, Any], Meta(description="GeoJSON Polygon or MultiPolygon")]
+
+
+class Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Unknown fields are errors: a typo must not silently drop data."""
+
+
+class Contact(Strict):
+    name: Name
+    mobile: Mobile
+
+
+class Location(Strict):
+    lon: Coordinate
+    lat: Coordinate
+    crs: CRS
+
+    def wgs84(self) -> tuple[float, float]:
+        return to_wgs84(self.lon, self.lat, self.crs)
+
+    def problems(self) -> Iterator[Invalid]:
+        if not (-180 <= self.lon <= 180 and -90 <= self.lat <= 90):
+            yield Invalid(
+                "out_of_range",
+                "Longitude or latitude out of range (lon first)",
+                "经纬度超出范围（经度在前）",
+            )
+        elif not in_china(*self.wgs84()):
+            yield Invalid(
+                "outside_china",
+                "The location is not inside China",
+                "该位置不在中国境内（请检查经纬度顺序与坐标系）",
+            )
+
+
+def shape_problems(zone: dict[str, Any], crs: CRS, suffix: str) -> Iterator[Invalid]:
+    result = polygon_from_geojson(
+        zone,
+        crs,
+        max_vertices=LIMITS.max_zone_vertices,
+        min_area_m2=LIMITS.min_zone_area_m2,
+        max_area_m2=LIMITS.max_zone_area_m2,
+    )
+    for problem in result.problems:
+        yield Invalid(
+            problem.code, problem.detail_en, problem.detail_zh, suffix + problem.pointer_suffix
+        )
+
+
+class Delivery(Strict):
+    home_delivery: bool
+    radius_m: Annotated[int, Meta(ge=50, le=50_000)] | None = None
+    zone: GeoJsonObject | None = None
+    daily_capacity: Annotated[int, Meta(ge=0, le=100_000)] = 0
+    emergency_24h: bool = False
+    mobility_assist: bool = False
+
+
+class Store(Strict):
+    name: Name
+    address: Annotated[str, Meta(min_length=2, max_length=200)]
+    location: Location
+    categories: Annotated[list[CategoryCode], Meta(min_length=1, max_length=40)]
+    opening_hours: Annotated[str, Meta(min_length=1, max_length=100)]
+    delivery: Delivery
+
+    def problems(self) -> Iterator[Invalid]:
+        d = self.delivery
+        if d.radius_m is not None and d.zone is not None:
+            yield Invalid(
+                "radius_or_zone",
+                "Give a delivery radius or a zone, not both",
+                "配送范围请填写半径或绘制区域，二选一",
+                "/delivery/zone",
+            )
+        if d.home_delivery and d.radius_m is None and d.zone is None:
+            yield Invalid(
+                "zone_required",
+                "Home delivery needs a radius or a zone",
+                "提供送货上门需填写配送半径或绘制配送区域",
+                "/delivery/radius_m",
+            )
+        if d.home_delivery and d.daily_capacity == 0:
+            yield Invalid(
+                "capacity_required",
+                "Home delivery needs a daily capacity above 0",
+                "提供送货上门需填写每日配送能力（大于 0）",
+                "/delivery/daily_capacity",
+            )
+        if d.zone is not None:
+            yield from shape_problems(d.zone, self.location.crs, "/delivery/zone")
+        if len(set(self.categories)) != len(self.categories):
+            yield Invalid("duplicate", "A category is listed twice", "商品品类重复", "/categories")
+
+
+class MerchantApplication(Strict, tag="merchant", tag_field="kind"):
+    round: RoundCode
+    legal_name: LegalName
+    credit_code: CreditCode
+    wechat_pay_mch_id: WechatMchId | None = None
+    settlement_contact: Contact | None = None
+    data_feedback: bool | None = None
+    trained_staff: Annotated[int, Meta(ge=0, le=100_000)] | None = None
+    stores: Annotated[list[Store], Meta(max_length=1_000)] = []
+
+    def problems(self) -> Iterator[Invalid]:
+        if len(self.stores) > LIMITS.max_stores:
+            yield Invalid(
+                "too_many",
+                f"At most {LIMITS.max_stores} stores per application",
+                f"每份申请最多 {LIMITS.max_stores} 家门店",
+                "/stores",
+            )
+
+
+class NgoApplication(Strict, tag="ngo", tag_field="kind"):
+    round: RoundCode
+    legal_name: LegalName
+    credit_code: CreditCode
+    contact: Contact | None = None
+    communities_served: Annotated[list[CommunityCode], Meta(max_length=500)] = []
+    service_area: GeoJsonObject | None = None
+    service_area_crs: CRS = "wgs84"
+    disaster_experience_years: Annotated[int, Meta(ge=0, le=100)] | None = None
+    staff: Annotated[int, Meta(ge=0, le=1_000_000)] | None = None
+    volunteers: Annotated[int, Meta(ge=0, le=1_000_000)] | None = None
+    capabilities: Annotated[list[CapabilityCode], Meta(max_length=50)] = []
+
+    def problems(self) -> Iterator[Invalid]:
+        if self.service_area is not None:
+            yield from shape_problems(self.service_area, self.service_area_crs, "/service_area")
+
+
+Application = MerchantApplication | NgoApplication
+
+
+class Withdrawal(Strict):
+    reason: Annotated[str, Meta(max_length=1000)] = ""
+
+
+class Created(msgspec.Struct):
+    id: str
+    kind: str
+    round: str
+    status: str
+    applicant_token: str
+    requirements: dict[str, Any]
+    status_url: str

@@ -1,0 +1,242 @@
+"""Intake: submit, read, amend, withdraw and list applications."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from service.applications import lifecycle
+from service.applications.repository import SQL, audit, info_requests, insert_stores
+from service.applications.requirements import nothing_due, requirements
+from service.applications.schemas import Application, MerchantApplication, NgoApplication
+from service.applications.stores import prepare
+from service.auth.principal import Principal
+from service.auth.tokens import APPLICANT_PREFIX, hash_token, new_token
+from service.http.problems import Conflict, FieldError, NotFound, PreconditionFailed, invalid
+from service.scoring_hook import rescore_application
+from service.validation import collect
+
+APPLICANT_ACTOR = "applicant"
+
+
+async def check_references(conn: asyncpg.Connection, app: Application) -> None:
+    """Rules that need the database: an open round, known communities."""
+    errors: list[FieldError] = []
+    round_status = await conn.fetchval(SQL.round_status, app.round)
+    if round_status is None:
+        errors.append(
+            FieldError("/round", "unknown_round", "No such recruitment round", "招募批次不存在")
+        )
+    elif round_status != "open":
+        errors.append(
+            FieldError(
+                "/round", "round_closed", "This recruitment round is closed", "该招募批次已结束"
+            )
+        )
+    if isinstance(app, NgoApplication) and app.communities_served:
+        known = {
+            r["code"] for r in await conn.fetch(SQL.existing_communities, app.communities_served)
+        }
+        errors.extend(
+            FieldError(
+                f"/communities_served/{i}",
+                "unknown_community",
+                "Not a pilot community code",
+                "不是试点社区的编码",
+            )
+            for i, code in enumerate(app.communities_served)
+            if code not in known
+        )
+    if errors:
+        raise invalid(errors)
+
+
+def _duplicate(existing: UUID) -> Conflict:
+    return Conflict(
+        "An open application for this credit code already exists in this round.",
+        "该统一社会信用代码在本批次已有一份进行中的申请。",
+        existing_application_id=str(existing),
+    )
+
+
+async def create(conn: asyncpg.Connection, app: Application) -> dict[str, Any]:
+    """Store a new application with its stores, token and audit rows, in one transaction."""
+    await check_references(conn, app)
+    prepared = [prepare(s) for s in app.stores] if isinstance(app, MerchantApplication) else []
+    reqs = requirements(app)
+    status = "under_review" if nothing_due(reqs) else "submitted"
+    application_id = uuid.uuid4()
+    token = new_token(APPLICANT_PREFIX)
+    kind = "merchant" if isinstance(app, MerchantApplication) else "ngo"
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                SQL.insert_application,
+                application_id,
+                kind,
+                app.round,
+                app.credit_code,
+                app.legal_name,
+                status,
+                msgspec.to_builtins(app),
+                reqs,
+            )
+            await insert_stores(conn, application_id, prepared)
+            await conn.execute(SQL.insert_applicant_token, hash_token(token), application_id)
+            await audit(conn, application_id, "submitted", APPLICANT_ACTOR, None, "submitted")
+            if status == "under_review":
+                await audit(
+                    conn,
+                    application_id,
+                    "transition",
+                    "system",
+                    "submitted",
+                    "under_review",
+                    "nothing due",
+                )
+            await rescore_application(conn, application_id)
+    except asyncpg.UniqueViolationError as exc:
+        if "applications_open_credit_code" not in str(exc):
+            raise
+        existing = await conn.fetchval(
+            SQL.open_application_for_credit_code, app.round, app.credit_code
+        )
+        raise _duplicate(existing) from None
+    return {
+        "id": str(application_id),
+        "kind": kind,
+        "round": app.round,
+        "status": status,
+        "applicant_token": token,
+        "requirements": reqs,
+        "status_url": f"/api/v1/applications/{application_id}",
+    }
+
+
+async def fetch(
+    conn: asyncpg.Connection, application_id: UUID, principal: Principal | None
+) -> asyncpg.Record:
+    row = await conn.fetchrow(SQL.get_application, application_id)
+    # Another applicant's application answers 404, as if it did not exist.
+    if row is None or principal is None or not principal.may_see_application(application_id):
+        raise NotFound("No such application.", "申请不存在。")
+    return row
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+async def amend(
+    conn: asyncpg.Connection,
+    application_id: UUID,
+    patch: dict[str, Any],
+    principal: Principal,
+    if_match: int | None,
+) -> dict[str, Any]:
+    await fetch(conn, application_id, principal)
+    async with conn.transaction():
+        row = await conn.fetchrow(SQL.lock_application, application_id)
+        if if_match is not None and row["version"] != if_match:
+            raise PreconditionFailed(
+                f"The application is at version {row['version']}, not {if_match}.",
+                "申请已被修改，请刷新后重试。",
+                current_version=row["version"],
+            )
+        if row["status"] not in lifecycle.AMENDABLE:
+            raise Conflict(
+                f"An application in state {row['status']!r} cannot be amended.",
+                f"当前状态（{lifecycle.STATUS_ZH[row['status']]}）下不能修改申请。",
+            )
+        errors = [
+            FieldError(f"/{key}", "immutable", "This field cannot be changed", "此字段不可修改")
+            for key in ("kind", "round")
+            if key in patch and patch[key] != row["payload"].get(key)
+        ]
+        answer = patch.pop("answer", None)
+        if answer is not None and not isinstance(answer, str):
+            errors.append(FieldError("/answer", "type", "Expected `str`", "类型错误：应为字符串"))
+        merged = merge_patch(row["payload"], patch)
+        merged["kind"] = row["kind"]
+        app, more = collect(Application, merged)
+        if errors or more:
+            raise invalid(errors + more)
+        assert app is not None
+        await check_references(conn, app)
+        open_requests = await info_requests(conn, application_id)
+        if row["status"] == "info_requested":
+            await conn.execute(
+                SQL.answer_open_info_requests, application_id, (answer or "amended")[:4000]
+            )
+            open_requests = await info_requests(conn, application_id)
+        reqs = requirements(app, open_requests)
+        status = lifecycle.after_amendment(row["status"], nothing_due(reqs))
+        try:
+            version = await conn.fetchval(
+                SQL.update_application,
+                application_id,
+                app.legal_name,
+                app.credit_code,
+                status,
+                msgspec.to_builtins(app),
+                reqs,
+            )
+        except asyncpg.UniqueViolationError:
+            existing = await conn.fetchval(
+                SQL.open_application_for_credit_code, app.round, app.credit_code
+            )
+            raise _duplicate(existing) from None
+        await conn.execute(SQL.delete_stores, application_id)
+        if isinstance(app, MerchantApplication):
+            await insert_stores(conn, application_id, [prepare(s) for s in app.stores])
+        actor = principal.name if principal.is_staff else APPLICANT_ACTOR
+        await audit(
+            conn,
+            application_id,
+            "amended",
+            actor,
+            row["status"],
+            status,
+            details={"fields": sorted(patch)},
+        )
+        await rescore_application(conn, application_id)
+    return {"status": status, "version": version, "requirements": reqs}
+
+
+async def transition(
+    conn: asyncpg.Connection,
+    application_id: UUID,
+    target: str,
+    actor: str,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+) -> int:
+    """Move an application to `target` (409 when illegal, 412 on a stale version)."""
+    async with conn.transaction():
+        row = await conn.fetchrow(SQL.lock_application, application_id)
+        if row is None:
+            raise NotFound("No such application.", "申请不存在。")
+        if expected_version is not None and row["version"] != expected_version:
+            raise PreconditionFailed(
+                f"The application is at version {row['version']}, not {expected_version}.",
+                "申请已被他人修改，请刷新后重试。",
+                current_version=row["version"],
+            )
+        lifecycle.check_transition(row["status"], target)
+        version = await conn.fetchval(SQL.set_status, application_id, target, row["requirements"])
+        await audit(conn, application_id, "transition", actor, row["status"], target, reason)
+    return version

@@ -1,0 +1,85 @@
+"""Idempotency-Key for POSTs: the same key and body replay the first answer.
+
+The key is claimed (committed) before the work starts, so a concurrent duplicate
+finds it `in_progress` and gets 409; the answer is stored in the same transaction
+as the work, so a replay never names something that was not written. A request
+that fails releases its key so the caller can retry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from service.db.queries import load
+from service.http.problems import BadRequest, Conflict, FieldError, ValidationFailed
+
+SQL = load("idempotency")
+HEADER = "idempotency-key"
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    key: str
+    route: str
+    request_hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    status: int
+    body: Any
+
+
+def from_header(raw: str | None, route: str, payload: Any) -> Key | None:
+    if raw is None:
+        return None
+    if not (1 <= len(raw) <= 255) or not raw.isascii() or not raw.isprintable():
+        raise BadRequest(
+            "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+            "Idempotency-Key 须为 1 至 255 个可打印 ASCII 字符。",
+            errors=[FieldError("/headers/Idempotency-Key", "format", "Invalid key", "格式不正确")],
+        )
+    digest = hashlib.sha256(msgspec.json.encode(payload, order="sorted")).digest()
+    return Key(raw, route, digest)
+
+
+async def claim(conn: asyncpg.Connection, key: Key) -> Stored | None:
+    """None when this request now owns the key; the stored answer when it is a replay."""
+    await conn.execute(SQL.purge_expired)
+    if await conn.fetchval(SQL.claim, key.key, key.route, key.request_hash) is not None:
+        return None
+    row = await conn.fetchrow(SQL.existing, key.key, key.route)
+    if row is None:  # expired and purged between the two statements: try once more
+        return await claim(conn, key)
+    if bytes(row["request_hash"]) != key.request_hash:
+        raise ValidationFailed(
+            "This Idempotency-Key was used with a different request body.",
+            "该 Idempotency-Key 已用于另一个不同的请求内容。",
+        )
+    if row["state"] != "done":
+        raise Conflict(
+            "A request with this Idempotency-Key is still in progress.",
+            "使用该 Idempotency-Key 的请求仍在处理中。",
+            headers={"Retry-After": "1"},
+        )
+    return Stored(row["response_status"], row["response_body"])
+
+
+async def complete(conn: asyncpg.Connection, key: Key, status: int, body: Any) -> None:
+    await conn.execute(SQL.complete, key.key, key.route, status, body)
+
+
+async def release(conn: asyncpg.Connection, key: Key) -> None:
+    await conn.execute(SQL.release, key.key, key.route)
+
+
+async def release_quietly(conn: asyncpg.Connection, key: Key) -> None:
+    """Release after a failure; the original error matters more than this one."""
+    with contextlib.suppress(Exception):
+        await release(conn, key)
