@@ -9,21 +9,38 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from service.applications.controller import ApplicationsController
 from service.applications.limits import configure as configure_limits
 from service.auth import authorize
+from service.review.controller import ReviewController
+from service.rounds.controller import RoundsController
 from service.auth.controller import MeController, UsersController
 from service.communities import CommunitiesController
 from service.config import Settings, get_settings
 from service.db.pool import create_pool
+from service.dispatch import DispatchController
 from service.health import HealthController
 from service.http.body import validate_body
 from service.http.errors import problem_response
 from service.http.logging import RequestIdMiddleware, configure_logging
 from service.http.ratelimit import SlidingWindow
+from service.registry import (
+    CoverageController,
+    DisasterAreasController,
+    ExportsController,
+    StoresController,
+)
+from service.web import WEB_HANDLERS
 
 API_CONTROLLERS: list[type] = [
     CommunitiesController,
     UsersController,
     MeController,
     ApplicationsController,
+    RoundsController,
+    ReviewController,
+    StoresController,
+    ExportsController,
+    CoverageController,
+    DisasterAreasController,
+    DispatchController,
 ]
 
 
@@ -52,7 +69,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     api = Router(path="/api/v1", route_handlers=API_CONTROLLERS)
     app = Litestar(
-        route_handlers=[HealthController, api],
+        route_handlers=[HealthController, api, *WEB_HANDLERS],
         guards=[authorize],
         before_request=validate_body,
         exception_handlers={Exception: problem_response},

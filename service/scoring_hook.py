@@ -1,4 +1,4 @@
-"""Recompute an application's scorecard after it changes (filled in by the review area)."""
+"""Recompute an application's scorecard after it is submitted or amended."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from uuid import UUID
 
 import asyncpg
 
+from service.review.scorecards import rescore
+
 
 async def rescore_application(conn: asyncpg.Connection, application_id: UUID) -> None:
-    del conn, application_id  # scorecards arrive with rounds and rubrics
+    await rescore(conn, application_id)

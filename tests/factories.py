@@ -80,8 +80,7 @@ def ngo(seed: int = 100, **overrides: Any) -> dict[str, Any]:
 
 
 async def open_round(conn: asyncpg.Connection, code: str = "beijing-2") -> None:
-    await conn.execute(
-        "INSERT INTO rounds (code, name, status) VALUES ($1, $2, 'open') ON CONFLICT DO NOTHING",
-        code,
-        "北京第二批爱心商家招募",
-    )
+    """An open round with the default rubric, made the way admins make it."""
+    from service.rounds.service import create_round
+
+    await create_round(conn, code, "北京第二批爱心商家招募", "open", None, "test")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import msgspec
 
 from service.communities.repository import upsert_feature
 from service.db.pool import register_codecs
+from service.seed.rounds import load_applications, load_network
 
 FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
 log = logging.getLogger("boai.fixtures")
@@ -23,11 +25,19 @@ async def load_communities(conn: asyncpg.Connection) -> int:
     return len(collection["features"])
 
 
+def _items(name: str) -> list[dict[str, Any]]:
+    return msgspec.json.decode((FIXTURES_DIR / name).read_bytes())["items"]
+
+
 async def load_fixtures(dsn: str) -> dict[str, int]:
     conn = await asyncpg.connect(dsn)
     try:
         await register_codecs(conn)
         counts = {"communities": await load_communities(conn)}
+        counts["network_beijing1"] = await load_network(conn, _items("network_beijing1.json"))
+        counts["applications_beijing2"] = await load_applications(
+            conn, _items("applications_beijing2.json")
+        )
     finally:
         await conn.close()
     log.info("fixtures loaded", extra={"fields": counts})

@@ -375,7 +375,7 @@ async def test_bad_requests_store_nothing(
     await conn.execute(
         "INSERT INTO rounds (code, name, status) VALUES ('beijing-0', 'old', 'closed')"
     )
-    closed = await client.post("/api/v1/applications", json=merchant(seed=80, round="beijing-0"))
+    closed = await client.post("/api/v1/applications", json=merchant(seed=80, round="old-0"))
     assert closed.status_code == 422 and closed.json()["errors"][0]["pointer"] == "/round"
     malformed = await client.post(
         "/api/v1/applications",

@@ -1,0 +1,1 @@
+"""Scorecards, panel review and decisions."""

@@ -1,0 +1,111 @@
+"""/api/v1/applications/{id}/...: scorecard, reviews, conflicts, info requests, decision."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from service.applications import service as applications
+from service.applications.controller import if_match_version
+from service.auth import current_principal
+from service.auth.principal import Principal
+from service.http.body import body
+from service.http.problems import NotFound
+from service.review import service
+from service.review.schemas import ConflictIn, DecisionIn, InfoRequestIn, ReviewIn
+from service.review.scorecards import SQL
+
+PANEL = {"roles": ("reviewer",)}
+
+
+def _principal(request: Request) -> Principal:
+    principal = current_principal(request)
+    assert principal is not None
+    return principal
+
+
+class ReviewController(Controller):
+    path = "/applications/{application_id:uuid}"
+    tags = ["review"]
+
+    @get(
+        "/scorecard",
+        opt={"roles": ("reviewer",), "applicant": True},
+        summary="The automatic scorecard, with the rubric version it used",
+    )
+    async def scorecard(self, request: Request, application_id: UUID) -> dict[str, Any]:
+        async with request.app.state.pool.acquire() as conn:
+            await applications.fetch(conn, application_id, _principal(request))
+            row = await conn.fetchrow(SQL.get_scorecard, application_id)
+        if row is None:
+            raise NotFound("No scorecard yet.", "尚无评分卡。")
+        return {**row["card"], "computed_at": row["computed_at"].isoformat()}
+
+    @get("/reviews", opt=PANEL, summary="The panel's reviews")
+    async def reviews(self, request: Request, application_id: UUID) -> list[dict[str, Any]]:
+        async with request.app.state.pool.acquire() as conn:
+            await applications.fetch(conn, application_id, _principal(request))
+            return await service.reviews_of(conn, application_id)
+
+    @post(
+        "/reviews",
+        opt=PANEL,
+        status_code=HTTP_201_CREATED,
+        summary="Score on the rubric's criteria (one review per reviewer, amendable)",
+    )
+    async def review(
+        self, request: Request, application_id: UUID, data: ReviewIn
+    ) -> dict[str, Any]:
+        async with request.app.state.pool.acquire() as conn:
+            return await service.submit_review(
+                conn, _principal(request), application_id, body(request, ReviewIn)
+            )
+
+    @post(
+        "/conflicts",
+        opt=PANEL,
+        status_code=HTTP_201_CREATED,
+        summary="Declare a conflict of interest",
+    )
+    async def conflict(
+        self, request: Request, application_id: UUID, data: ConflictIn
+    ) -> dict[str, str]:
+        reason = body(request, ConflictIn).reason
+        async with request.app.state.pool.acquire() as conn:
+            await service.declare_conflict(conn, _principal(request), application_id, reason)
+        return {"application_id": str(application_id), "declared": "conflict"}
+
+    @post(
+        "/info-requests",
+        opt=PANEL,
+        status_code=HTTP_201_CREATED,
+        summary="Ask the applicant for information (moves it to info_requested)",
+    )
+    async def info_request(
+        self, request: Request, application_id: UUID, data: InfoRequestIn
+    ) -> dict[str, Any]:
+        question = body(request, InfoRequestIn).question
+        async with request.app.state.pool.acquire() as conn:
+            return await service.request_info(conn, _principal(request), application_id, question)
+
+    @post(
+        "/decision",
+        opt=PANEL,
+        status_code=HTTP_200_OK,
+        summary="Approve, reject or waitlist (If-Match required)",
+    )
+    async def decision(
+        self, request: Request, application_id: UUID, data: DecisionIn
+    ) -> Response[dict[str, Any]]:
+        async with request.app.state.pool.acquire() as conn:
+            result = await service.decide(
+                conn,
+                _principal(request),
+                application_id,
+                body(request, DecisionIn),
+                if_match_version(request),
+            )
+        return Response(result, headers={"ETag": f'"{result["version"]}"'})

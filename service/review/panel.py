@@ -1,0 +1,34 @@
+"""Who may review what: assignment to the round, conflicts of interest, decided states."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import asyncpg
+
+from service.auth.principal import Principal
+from service.http.problems import Conflict, Forbidden
+from service.review.scorecards import SQL
+
+CLOSED = frozenset({"approved", "rejected", "withdrawn"})
+
+
+async def require_panel_member(
+    conn: asyncpg.Connection, principal: Principal, round_code: str, application_id: UUID
+) -> None:
+    """Assigned to the round (admins always are) and not conflicted on this application."""
+    assert principal.user_id is not None
+    if principal.role != "admin" and not await conn.fetchval(
+        SQL.is_assigned, round_code, principal.user_id
+    ):
+        raise Forbidden("You are not on this round's panel.", "您不是本批次的评审成员。")
+    if await conn.fetchval(SQL.is_conflicted, application_id, principal.user_id):
+        raise Forbidden(
+            "You declared a conflict of interest on this application.",
+            "您已声明与该申请存在利益冲突，不能评审或决定。",
+        )
+
+
+def require_open(status: str) -> None:
+    if status in CLOSED:
+        raise Conflict(f"The application is already {status}.", "该申请已有结论，不能再评审。")

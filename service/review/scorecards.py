@@ -1,0 +1,104 @@
+"""Compute, store and read automatic scorecards.
+
+The community index is built once per process and rebuilt only when the pilot
+communities change; network counts come from the registry through indexed SQL, only
+for the communities a candidate can serve.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from scoring import (
+    CommunityIndex,
+    Rubric,
+    Scorecard,
+    communities_served_by,
+    rubric_from_dict,
+    score_merchant,
+    score_ngo,
+)
+from scoring.card import CriterionScore, Gate
+from service.applications.repository import SQL as APPLICATIONS
+from service.db.queries import load
+from service.http.problems import NotFound
+from service.review.facts import community_facts, merchant_facts, ngo_facts
+
+SQL = load("review")
+_index_cache: dict[tuple[int, Any], CommunityIndex] = {}
+
+
+async def community_index(conn: asyncpg.Connection) -> CommunityIndex:
+    stamp = await conn.fetchrow(SQL.pilot_communities_stamp)
+    key = (stamp["n"], stamp["stamp"])
+    if key not in _index_cache:
+        rows = await conn.fetch(SQL.pilot_communities)
+        _index_cache.clear()
+        _index_cache[key] = CommunityIndex(community_facts(r) for r in rows)
+    return _index_cache[key]
+
+
+async def round_rubric(conn: asyncpg.Connection, round_code: str) -> Rubric:
+    row = await conn.fetchrow(SQL.latest_rubric, round_code)
+    if row is None:
+        raise NotFound(f"Round {round_code!r} has no rubric.", "该批次没有评分细则。")
+    return rubric_from_dict({**row["rubric"], "version": row["version"]})
+
+
+async def network_counts(
+    conn: asyncpg.Connection, codes: list[str], rubric: Rubric, exclude_application: UUID | None
+) -> dict[str, int]:
+    counts = dict.fromkeys(codes, 0)
+    if codes:
+        rows = await conn.fetch(
+            SQL.network_counts, codes, rubric.walking_distance_m, exclude_application
+        )
+        counts.update({r["code"]: r["n"] for r in rows})
+    return counts
+
+
+async def compute(conn: asyncpg.Connection, application_id: UUID) -> Scorecard:
+    app = await conn.fetchrow(APPLICATIONS.get_application, application_id)
+    if app is None:
+        raise NotFound("No such application.", "申请不存在。")
+    rubric = await round_rubric(conn, app["round_code"])
+    index = await community_index(conn)
+    if app["kind"] == "ngo":
+        return score_ngo(ngo_facts(app["payload"]), index, rubric)
+    stores = await conn.fetch(APPLICATIONS.get_stores, application_id)
+    facts = merchant_facts(app["payload"], stores)
+    reach = sorted(set().union(*(communities_served_by(s, index, rubric) for s in facts.stores)))
+    counts = await network_counts(conn, reach, rubric, application_id)
+    return score_merchant(facts, index, rubric, counts)
+
+
+async def rescore(conn: asyncpg.Connection, application_id: UUID) -> Scorecard:
+    card = await compute(conn, application_id)
+    round_code = await conn.fetchval(
+        "SELECT round_code FROM applications WHERE id = $1", application_id
+    )
+    await conn.execute(
+        SQL.upsert_scorecard,
+        application_id,
+        round_code,
+        card.rubric_version,
+        card.to_dict(),
+        card.total,
+        card.eligible,
+    )
+    return card
+
+
+def card_from_dict(card: dict[str, Any]) -> Scorecard:
+    return Scorecard(
+        rubric_version=card["rubric_version"],
+        kind=card["kind"],
+        criteria=tuple(CriterionScore(**c) for c in card["criteria"]),
+        gates=tuple(Gate(**g) for g in card["gates"]),
+        eligible=card["eligible"],
+        total=card["total"],
+        served_communities=tuple(card["served_communities"]),
+    )

@@ -1,0 +1,181 @@
+"""Panel review: reviews, conflicts, information requests and decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from service.applications import service as applications
+from service.applications.repository import SQL as APPLICATIONS
+from service.applications.repository import audit, info_requests
+from service.applications.requirements import requirements
+from service.applications.schemas import Application
+from service.auth.principal import Principal
+from service.http.problems import FieldError, Forbidden, PreconditionRequired, invalid
+from service.registry.writer import RegistryStoreIn, add_store
+from service.review.panel import require_open, require_panel_member
+from service.review.schemas import DecisionIn, ReviewIn
+from service.review.scorecards import SQL
+from service.validation import collect
+
+MERCHANT_CRITERIA = {"coverage", "delivery", "settlement"}
+NGO_CRITERIA = {"communities", "experience", "people", "capabilities"}
+
+
+async def _application(
+    conn: asyncpg.Connection, principal: Principal, application_id: UUID
+) -> asyncpg.Record:
+    return await applications.fetch(conn, application_id, principal)
+
+
+async def submit_review(
+    conn: asyncpg.Connection, principal: Principal, application_id: UUID, review: ReviewIn
+) -> dict[str, Any]:
+    app = await _application(conn, principal, application_id)
+    await require_panel_member(conn, principal, app["round_code"], application_id)
+    require_open(app["status"])
+    allowed = MERCHANT_CRITERIA if app["kind"] == "merchant" else NGO_CRITERIA
+    wrong = [c for c in review.scores if c not in allowed]
+    if wrong:
+        raise invalid(
+            [
+                FieldError(
+                    f"/scores/{c}",
+                    "criterion",
+                    f"Not a {app['kind']} criterion",
+                    "该类申请没有此评分项",
+                )
+                for c in wrong
+            ]
+        )
+    async with conn.transaction():
+        created = await conn.fetchval(
+            SQL.upsert_review, application_id, principal.user_id, review.scores, review.comment
+        )
+        await audit(
+            conn,
+            application_id,
+            "review" if created else "review_amended",
+            principal.name,
+            None,
+            None,
+            details={"scores": review.scores},
+        )
+    return {
+        "reviewer": principal.name,
+        "created": created,
+        "scores": review.scores,
+        "comment": review.comment,
+    }
+
+
+async def declare_conflict(
+    conn: asyncpg.Connection, principal: Principal, application_id: UUID, reason: str
+) -> None:
+    await _application(conn, principal, application_id)
+    async with conn.transaction():
+        await conn.execute(SQL.declare_conflict, application_id, principal.user_id, reason)
+        await audit(conn, application_id, "conflict_declared", principal.name, None, None, reason)
+
+
+async def refresh_requirements(
+    conn: asyncpg.Connection, application_id: UUID, payload: dict[str, Any]
+) -> dict[str, Any]:
+    app, _ = collect(Application, payload)
+    assert app is not None, "stored payloads were validated on the way in"
+    reqs = requirements(app, await info_requests(conn, application_id))
+    await conn.execute(SQL.set_requirements, application_id, reqs)
+    return reqs
+
+
+async def request_info(
+    conn: asyncpg.Connection, principal: Principal, application_id: UUID, question: str
+) -> dict[str, Any]:
+    app = await _application(conn, principal, application_id)
+    await require_panel_member(conn, principal, app["round_code"], application_id)
+    async with conn.transaction():
+        await applications.transition(
+            conn, application_id, "info_requested", principal.name, question
+        )
+        request_id = await conn.fetchval(
+            SQL.insert_info_request, application_id, question, principal.name
+        )
+        reqs = await refresh_requirements(conn, application_id, app["payload"])
+    return {"id": request_id, "status": "info_requested", "requirements": reqs}
+
+
+async def enter_registry(conn: asyncpg.Connection, application: asyncpg.Record) -> list[str]:
+    """Approval puts the merchant's stores into the registry as active stores."""
+    ids = []
+    for s in await conn.fetch(SQL.application_stores_for_registry, application["id"]):
+        ids.append(
+            str(
+                await add_store(
+                    conn,
+                    RegistryStoreIn(
+                        name=s["name"],
+                        merchant_name=application["legal_name"],
+                        address=s["address"],
+                        lon=s["location"].x,
+                        lat=s["location"].y,
+                        categories=list(s["categories"]),
+                        home_delivery=s["home_delivery"],
+                        radius_m=s["radius_m"],
+                        zone=s["zone"],
+                        daily_capacity=s["daily_capacity"],
+                        emergency_24h=s["emergency_24h"],
+                        mobility_assist=s["mobility_assist"],
+                        application_id=application["id"],
+                        application_store_id=s["id"],
+                    ),
+                )
+            )
+        )
+    return ids
+
+
+async def decide(
+    conn: asyncpg.Connection,
+    principal: Principal,
+    application_id: UUID,
+    decision: DecisionIn,
+    if_match: int | None,
+) -> dict[str, Any]:
+    if not principal.can_decide:
+        raise Forbidden("You may review but not decide.", "您没有作出决定的权限。")
+    if if_match is None:
+        raise PreconditionRequired(
+            "Send If-Match with the ETag you read, so two decisions cannot cross.",
+            "请在 If-Match 头中附上读取时的 ETag，以免两位评审的决定互相覆盖。",
+        )
+    app = await _application(conn, principal, application_id)
+    await require_panel_member(conn, principal, app["round_code"], application_id)
+    stores: list[str] = []
+    async with conn.transaction():
+        version = await applications.transition(
+            conn,
+            application_id,
+            decision.decision,
+            principal.name,
+            decision.reason,
+            expected_version=if_match,
+        )
+        if decision.decision == "approved" and app["kind"] == "merchant":
+            stores = await enter_registry(conn, app)
+    return {
+        "id": str(application_id),
+        "status": decision.decision,
+        "version": version,
+        "registry_stores": stores,
+    }
+
+
+async def reviews_of(conn: asyncpg.Connection, application_id: UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch(SQL.reviews_of, application_id)
+    return [msgspec.to_builtins(dict(r)) for r in rows]
+
+
+__all__ = ["APPLICATIONS", "decide", "declare_conflict", "request_info", "submit_review"]

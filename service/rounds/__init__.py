@@ -1,0 +1,1 @@
+"""Recruitment rounds and their versioned rubrics."""

@@ -1,0 +1,125 @@
+"""/api/v1/rounds: rounds, rubrics, reviewers, ranking, shortlist, rescore."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from msgspec import Meta
+
+from service.auth import current_principal
+from service.http.body import body
+from service.http.problems import NotFound
+from service.review.ranking import ranking, recommend
+from service.review.schemas import ShortlistIn
+from service.review.scorecards import SQL
+from service.rounds import service
+
+ADMIN = {"roles": ("admin",)}
+PANEL = {"roles": ("reviewer",)}
+RoundCode = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+
+
+class NewRound(msgspec.Struct, forbid_unknown_fields=True):
+    code: RoundCode
+    name: Annotated[str, Meta(min_length=2, max_length=200)]
+    status: Literal["open", "closed"] = "open"
+    rubric: dict[str, Any] | None = None
+
+
+class RubricIn(msgspec.Struct, forbid_unknown_fields=True):
+    rubric: dict[str, Any]
+
+
+class RoundStatus(msgspec.Struct, forbid_unknown_fields=True):
+    status: Literal["open", "closed"]
+
+
+class RoundsController(Controller):
+    path = "/rounds"
+    tags = ["rounds"]
+
+    @post("/", opt=ADMIN, status_code=HTTP_201_CREATED, summary="Create a round with a rubric")
+    async def create(self, request: Request, data: NewRound) -> dict[str, Any]:
+        new = body(request, NewRound)
+        principal = current_principal(request)
+        assert principal is not None
+        async with request.app.state.pool.acquire() as conn:
+            return await service.create_round(
+                conn, new.code, new.name, new.status, new.rubric, principal.name
+            )
+
+    @get("/", opt={"roles": ("reviewer", "dispatcher")}, summary="List rounds")
+    async def list(self, request: Request) -> list[dict[str, Any]]:
+        async with request.app.state.pool.acquire() as conn:
+            rows = await conn.fetch(SQL.list_rounds)
+        return [msgspec.to_builtins(dict(r)) for r in rows]
+
+    @patch("/{code:str}", opt=ADMIN, summary="Open or close a round")
+    async def set_status(self, request: Request, code: str, data: RoundStatus) -> dict[str, str]:
+        status = body(request, RoundStatus).status
+        async with request.app.state.pool.acquire() as conn:
+            if await conn.fetchval(SQL.set_round_status, code, status) is None:
+                raise NotFound(f"No round {code!r}.", f"批次 {code} 不存在。")
+        return {"code": code, "status": status}
+
+    @put("/{code:str}/rubric", opt=ADMIN, summary="New rubric version (rescore to apply)")
+    async def rubric(self, request: Request, code: str, data: RubricIn) -> dict[str, Any]:
+        principal = current_principal(request)
+        assert principal is not None
+        async with request.app.state.pool.acquire() as conn:
+            return await service.new_rubric_version(
+                conn, code, body(request, RubricIn).rubric, principal.name
+            )
+
+    @post(
+        "/{code:str}/rescore",
+        opt=ADMIN,
+        status_code=HTTP_200_OK,
+        summary="Recompute every scorecard with the latest rubric",
+    )
+    async def rescore(self, request: Request, code: str) -> dict[str, Any]:
+        async with request.app.state.pool.acquire() as conn:
+            return await service.rescore_round(conn, code)
+
+    @put("/{code:str}/reviewers/{user:str}", opt=ADMIN, summary="Assign a reviewer to the round")
+    async def assign(self, request: Request, code: str, user: str) -> dict[str, str]:
+        principal = current_principal(request)
+        assert principal is not None
+        async with request.app.state.pool.acquire() as conn:
+            await service.require_round(conn, code)
+            found = await conn.fetchrow(SQL.reviewer_user, user)
+            if found is None or found["role"] not in ("reviewer", "admin"):
+                raise NotFound(f"No reviewer {user!r}.", f"评审 {user} 不存在。")
+            await conn.execute(SQL.assign_reviewer, code, user, principal.name)
+        return {"round": code, "reviewer": user}
+
+    @delete("/{code:str}/reviewers/{user:str}", opt=ADMIN, summary="Remove a reviewer")
+    async def unassign(self, request: Request, code: str, user: str) -> None:
+        async with request.app.state.pool.acquire() as conn:
+            await conn.execute(SQL.unassign_reviewer, code, user)
+
+    @get("/{code:str}/reviewers", opt=PANEL, summary="The round's panel")
+    async def reviewers(self, request: Request, code: str) -> list[dict[str, Any]]:
+        async with request.app.state.pool.acquire() as conn:
+            rows = await conn.fetch(SQL.round_reviewers, code)
+        return [msgspec.to_builtins(dict(r)) for r in rows]
+
+    @get("/{code:str}/ranking", opt=PANEL, summary="Candidates ranked, with sub-scores and gates")
+    async def ranking(self, request: Request, code: str) -> dict[str, Any]:
+        async with request.app.state.pool.acquire() as conn:
+            await service.require_round(conn, code)
+            return await ranking(conn, code)
+
+    @post(
+        "/{code:str}/shortlist",
+        opt=PANEL,
+        status_code=HTTP_200_OK,
+        summary="Recommend the candidates that cover the most priority population",
+    )
+    async def shortlist(self, request: Request, code: str, data: ShortlistIn) -> dict[str, Any]:
+        async with request.app.state.pool.acquire() as conn:
+            await service.require_round(conn, code)
+            return await recommend(conn, code, body(request, ShortlistIn))

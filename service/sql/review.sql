@@ -1,0 +1,126 @@
+-- name: insert_round
+INSERT INTO rounds (code, name, status) VALUES ($1, $2, $3);
+
+-- name: get_round
+SELECT code, name, status, created_at FROM rounds WHERE code = $1;
+
+-- name: list_rounds
+SELECT r.code, r.name, r.status, r.created_at,
+       (SELECT max(version) FROM rubrics WHERE round_code = r.code) AS rubric_version,
+       (SELECT count(*) FROM applications a WHERE a.round_code = r.code) AS applications
+FROM rounds r ORDER BY r.created_at;
+
+-- name: set_round_status
+UPDATE rounds SET status = $2 WHERE code = $1 RETURNING code;
+
+-- name: insert_rubric
+INSERT INTO rubrics (round_code, version, rubric, created_by)
+VALUES ($1, (SELECT coalesce(max(version), 0) + 1 FROM rubrics WHERE round_code = $1), $2, $3)
+RETURNING version;
+
+-- name: latest_rubric
+SELECT version, rubric FROM rubrics WHERE round_code = $1 ORDER BY version DESC LIMIT 1;
+
+-- name: pilot_communities_stamp
+SELECT count(*) AS n, max(updated_at) AS stamp FROM communities WHERE is_pilot;
+
+-- name: pilot_communities
+SELECT code, name, households, residents, elderly, elderly_alone, disabled, mothers_infants,
+       children, geom
+FROM communities WHERE is_pilot ORDER BY code;
+
+-- name: network_counts
+-- Active registry stores serving each community (delivery zone intersects it, or the store is
+-- within walking distance), excluding the candidate's own stores. Two index-backed halves.
+SELECT code, count(DISTINCT store_id)::int AS n FROM (
+    SELECT c.code, s.id AS store_id
+    FROM communities c
+    JOIN stores s ON s.home_delivery AND ST_Intersects(s.zone, c.geom)
+    WHERE c.code = ANY($1::text[]) AND s.status = 'active'
+      AND s.application_id IS DISTINCT FROM $3
+    UNION
+    SELECT c.code, s.id
+    FROM communities c
+    JOIN stores s ON ST_DWithin(s.geom::geography, c.geom::geography, $2)
+    WHERE c.code = ANY($1::text[]) AND s.status = 'active'
+      AND s.application_id IS DISTINCT FROM $3
+) served
+GROUP BY code;
+
+-- name: upsert_scorecard
+INSERT INTO scorecards (application_id, round_code, rubric_version, card, total, eligible)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (application_id) DO UPDATE SET
+    round_code = EXCLUDED.round_code, rubric_version = EXCLUDED.rubric_version,
+    card = EXCLUDED.card, total = EXCLUDED.total, eligible = EXCLUDED.eligible,
+    computed_at = now();
+
+-- name: get_scorecard
+SELECT application_id, round_code, rubric_version, card, total, eligible, computed_at
+FROM scorecards WHERE application_id = $1;
+
+-- name: round_application_ids
+SELECT id FROM applications WHERE round_code = $1 AND status <> 'withdrawn' ORDER BY created_at;
+
+-- name: assign_reviewer
+INSERT INTO round_reviewers (round_code, user_id, assigned_by)
+SELECT $1, u.id, $3 FROM users u WHERE u.name = $2 AND u.role IN ('reviewer', 'admin')
+ON CONFLICT DO NOTHING
+RETURNING user_id;
+
+-- name: reviewer_user
+SELECT id, role FROM users WHERE name = $1;
+
+-- name: unassign_reviewer
+DELETE FROM round_reviewers WHERE round_code = $1
+  AND user_id = (SELECT id FROM users WHERE name = $2);
+
+-- name: round_reviewers
+SELECT u.name, u.role, u.can_decide, rr.assigned_at
+FROM round_reviewers rr JOIN users u ON u.id = rr.user_id
+WHERE rr.round_code = $1 ORDER BY u.name;
+
+-- name: is_assigned
+SELECT EXISTS (SELECT 1 FROM round_reviewers WHERE round_code = $1 AND user_id = $2);
+
+-- name: declare_conflict
+INSERT INTO conflicts (application_id, user_id, reason) VALUES ($1, $2, $3)
+ON CONFLICT (application_id, user_id) DO UPDATE SET reason = EXCLUDED.reason;
+
+-- name: is_conflicted
+SELECT EXISTS (SELECT 1 FROM conflicts WHERE application_id = $1 AND user_id = $2);
+
+-- name: upsert_review
+INSERT INTO reviews (application_id, user_id, scores, comment) VALUES ($1, $2, $3, $4)
+ON CONFLICT (application_id, user_id) DO UPDATE SET
+    scores = EXCLUDED.scores, comment = EXCLUDED.comment, updated_at = now()
+RETURNING (xmax = 0) AS created;
+
+-- name: reviews_of
+SELECT u.name AS reviewer, r.scores, r.comment, r.created_at, r.updated_at
+FROM reviews r JOIN users u ON u.id = r.user_id
+WHERE r.application_id = $1 ORDER BY u.name;
+
+-- name: reviews_in_round
+SELECT r.application_id, u.name AS reviewer, r.scores
+FROM reviews r JOIN users u ON u.id = r.user_id
+JOIN applications a ON a.id = r.application_id
+WHERE a.round_code = $1;
+
+-- name: ranking_rows
+SELECT a.id, a.kind, a.legal_name, a.status, a.version, a.created_at,
+       s.card, s.total, s.eligible, s.rubric_version
+FROM applications a LEFT JOIN scorecards s ON s.application_id = a.id
+WHERE a.round_code = $1 AND a.status <> 'withdrawn';
+
+-- name: insert_info_request
+INSERT INTO info_requests (application_id, question, requested_by) VALUES ($1, $2, $3)
+RETURNING id;
+
+-- name: set_requirements
+UPDATE applications SET requirements = $2 WHERE id = $1;
+
+-- name: application_stores_for_registry
+SELECT s.id, s.name, s.address, s.categories, s.location, s.home_delivery, s.radius_m, s.zone,
+       s.daily_capacity, s.emergency_24h, s.mobility_assist
+FROM application_stores s WHERE s.application_id = $1 ORDER BY s.ordinal;
