@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -156,6 +157,37 @@ def db_status() -> None:
         click.echo(f"{key}: {value}")
     if not status["running"]:
         sys.exit(3)
+
+
+def _pg_tool(name: str) -> str:
+    from service.db.cluster import PG_BIN
+
+    return str(PG_BIN / name)
+
+
+@db.command("backup", help="Dump the whole database (registry included) to FILE (pg_dump -Fc).")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(file: Path) -> None:
+    dsn, _cluster, _started = _prepare(_settings())
+    result = subprocess.run([_pg_tool("pg_dump"), "-Fc", "-f", str(file), "-d", dsn],
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        _fail(f"pg_dump failed: {result.stderr.strip()}")
+    click.echo(f"backup written to {file}", err=True)
+
+
+@db.command("restore", help="Replace the database's contents with a dump made by `db backup`.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def db_restore(file: Path) -> None:
+    dsn, _cluster, _started = _prepare(_settings())
+    result = subprocess.run(
+        [_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
+         "--exit-on-error", "-d", dsn, str(file)],
+        capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        _fail(f"pg_restore failed: {result.stderr.strip()[-2000:]}")
+    click.echo(f"restored from {file}", err=True)
 
 
 @main.group(help="Pilot data.")
