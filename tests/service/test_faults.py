@@ -155,11 +155,15 @@ async def test_backup_and_restore_round_trip_the_registry(
     boai = str(Path(sys.executable).with_name("boai"))
     env = {**os.environ, "DATABASE_URL": dsn}
     dump = tmp_path / "registry.dump"
-    subprocess.run([boai, "db", "backup", str(dump)], env=env, check=True, capture_output=True)
+    backup = await asyncio.to_thread(
+        subprocess.run, [boai, "db", "backup", str(dump)], env=env, capture_output=True, check=False
+    )
+    assert backup.returncode == 0, backup.stderr
     await conn.execute("UPDATE stores SET status = 'closed'")
     await conn.execute("DELETE FROM scorecards")
-    restored = subprocess.run(
-        [boai, "db", "restore", str(dump)], env=env, capture_output=True, text=True, check=False
+    restored = await asyncio.to_thread(
+        subprocess.run, [boai, "db", "restore", str(dump)], env=env, capture_output=True,
+        text=True, check=False,
     )
     assert restored.returncode == 0, restored.stderr
     assert await snapshot() == before
