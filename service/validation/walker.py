@@ -164,8 +164,10 @@ def decode_and_collect(cls: type[T], body: bytes) -> T:
     """Decode JSON bytes and validate; raise a problem naming every invalid field."""
     try:
         raw = msgspec.json.decode(body) if body else None
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise MalformedBody(f"Malformed JSON: {exc}", "JSON 格式错误，无法解析") from None
+    except RecursionError:
+        raise MalformedBody("JSON nested too deeply.", "JSON 嵌套层数过深") from None
     value, errors = collect(cls, raw)
     if errors:
         raise invalid(errors)
