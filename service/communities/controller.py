@@ -1,14 +1,17 @@
-"""GET /api/v1/communities: the pilot communities as GeoJSON."""
+"""GET /api/v1/communities: the pilot communities as GeoJSON; POST .../import (admins)."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
 from geo import to_geojson, transform_geometry
+from service.communities.importer import import_communities
 from service.communities.repository import COUNT_FIELDS, list_communities
+from service.communities.schemas import FeatureCollectionIn, ImportResult
+from service.http.body import body
 
 CrsParam = Literal["wgs84", "gcj02", "bd09"]
 
@@ -48,3 +51,19 @@ class CommunitiesController(Controller):
             "crs_name": crs,
             "features": [community_feature(r, crs) for r in rows],
         }
+
+    @post(
+        "/import",
+        opt={"roles": ("admin",)},
+        status_code=200,
+        summary="Upsert communities from a GeoJSON FeatureCollection (all or nothing)",
+    )
+    async def import_(
+        self,
+        request: Request,
+        data: FeatureCollectionIn,
+        crs: CrsParam = Parameter(default="wgs84", description="CRS of the coordinates sent"),
+    ) -> ImportResult:
+        collection = body(request, FeatureCollectionIn)
+        async with request.app.state.pool.acquire() as conn:
+            return await import_communities(conn, collection, crs)

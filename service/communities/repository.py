@@ -6,6 +6,7 @@ from typing import Any
 
 import asyncpg
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
 from service.db.queries import load
 
@@ -31,8 +32,15 @@ async def upsert_feature(
     conn: asyncpg.Connection, feature: dict[str, Any], *, is_pilot: bool = True
 ) -> bool:
     """Insert or update one GeoJSON community feature (WGS-84); True when new."""
-    props = feature["properties"]
-    geom = shape(feature["geometry"])
+    return await upsert_community(
+        conn, feature["properties"], shape(feature["geometry"]), is_pilot=is_pilot
+    )
+
+
+async def upsert_community(
+    conn: asyncpg.Connection, props: dict[str, Any], geom: BaseGeometry, *, is_pilot: bool = True
+) -> bool:
+    """Insert or update one community from its properties and WGS-84 (multi)polygon."""
     known = {"code", "name", "name_full", "street", "district", "estimated", *COUNT_FIELDS}
     extra = {k: v for k, v in props.items() if k not in known}
     return await conn.fetchval(

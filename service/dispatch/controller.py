@@ -1,0 +1,54 @@
+"""Dispatch routes: route one household (and reserve), release, plan a batch."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, Request, post
+from litestar.params import Parameter
+
+from service.auth import current_principal
+from service.dispatch import repository as repo
+from service.dispatch.batch import plan
+from service.dispatch.routing import route
+from service.dispatch.schemas import AssignAnswer, AssignRequest, Release, RouteAnswer, RouteRequest
+from service.http.body import body
+from service.http.problems import NotFound
+from service.registry.params import DISPATCH
+from service.registry.schemas import CrsName
+
+
+class DispatchController(Controller):
+    path = "/dispatch"
+    tags = ["dispatch"]
+
+    @post("/route", opt=DISPATCH, status_code=200,
+          summary="Rank stores for a household and reserve the best one's capacity today")
+    async def route(
+        self, request: Request, data: RouteRequest,
+        crs: CrsName | None = Parameter(default=None,
+                                        description="Answer CRS (default: the household's)"),
+    ) -> RouteAnswer:
+        req = body(request, RouteRequest)
+        principal = current_principal(request)
+        by = principal.name if principal else "anonymous"
+        async with request.app.state.pool.acquire() as conn:
+            return await route(conn, req, by, crs or req.household.crs,
+                               request.app.state.settings)
+
+    @post("/reservations/{reservation_id:uuid}/release", opt=DISPATCH, status_code=200,
+          summary="Give a reserved unit of capacity back (idempotent)")
+    async def release(self, request: Request, reservation_id: UUID) -> Release:
+        async with request.app.state.pool.acquire() as conn:
+            row, now = await repo.release(conn, reservation_id)
+        if row is None:
+            raise NotFound(f"No reservation {reservation_id}.", f"预约 {reservation_id} 不存在。")
+        return Release(row["id"], row["store_id"], row["name"], row["day"], row["released_at"],
+                       now)
+
+    @post("/assign", opt=DISPATCH, status_code=200,
+          summary="Plan a batch: households to stores within capacity, least total distance")
+    async def assign(self, request: Request, data: AssignRequest) -> AssignAnswer:
+        req = body(request, AssignRequest)
+        async with request.app.state.pool.acquire() as conn:
+            return await plan(conn, req)

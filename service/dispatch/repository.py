@@ -1,0 +1,60 @@
+"""Dispatch reads and writes: thin wrappers over the named queries in sql/dispatch.sql."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import asyncpg
+import numpy as np
+from shapely.geometry import Point
+
+from service.db.queries import load
+
+SQL = load("dispatch")
+Rows = list[asyncpg.Record]
+
+
+async def candidates(conn: asyncpg.Connection, point: Point, categories: list[str], day: date,
+                     *, home_delivery: bool, walk_m: float, limit: int,
+                     min_left: int = 1) -> Rows:
+    """Stores able to serve the household with at least `min_left` units left today."""
+    if home_delivery:
+        return await conn.fetch(SQL.route_delivery_candidates, point, categories, day, limit,
+                                min_left)
+    return await conn.fetch(SQL.route_walkin_candidates, point, categories, day, walk_m, limit,
+                            min_left)
+
+
+async def reserve(conn: asyncpg.Connection, store_id: UUID, day: date, household_ref: str | None,
+                  by: str) -> tuple[asyncpg.Record, int] | None:
+    """One unit of today's capacity and its reservation row, atomically; None when full."""
+    async with conn.transaction():
+        left = await conn.fetchval(SQL.reserve_capacity, store_id, day)
+        if left is None:
+            return None
+        row = await conn.fetchrow(SQL.insert_reservation, store_id, day, household_ref, by)
+    return row, left
+
+
+async def release(conn: asyncpg.Connection, reservation_id: UUID) -> tuple[asyncpg.Record, bool]:
+    """(reservation, released now?); the capacity unit goes back only the first time."""
+    async with conn.transaction():
+        released = await conn.fetchrow(SQL.release_reservation, reservation_id)
+        if released is not None:
+            await conn.execute(SQL.unreserve_capacity, released["store_id"], released["day"])
+        row = await conn.fetchrow(SQL.reservation_by_id, reservation_id)
+    return row, released is not None
+
+
+async def batch_pairs(conn: asyncpg.Connection, lon: np.ndarray, lat: np.ndarray,
+                      categories: list[str], day: date, *, home_delivery: bool, walk_m: float,
+                      per_household: int) -> Rows:
+    args = (lon.tolist(), lat.tolist(), categories, day, per_household)
+    if home_delivery:
+        return await conn.fetch(SQL.assign_delivery_pairs, *args)
+    return await conn.fetch(SQL.assign_walkin_pairs, *args, walk_m)
+
+
+async def store_info(conn: asyncpg.Connection, store_ids: list[UUID], day: date) -> Rows:
+    return await conn.fetch(SQL.assign_store_info, store_ids, day)

@@ -1,0 +1,174 @@
+"""Registry routes: stores (serving, nearest, detail, status), exports, coverage, disasters."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED
+
+from service.auth import current_principal
+from service.communities.controller import community_feature
+from service.communities.repository import list_communities
+from service.dispatch.ranking import rank
+from service.http.body import body
+from service.http.problems import BadRequest, FieldError, NotFound
+from service.registry import coverage as cov
+from service.registry import repository as repo
+from service.registry.disaster import declare
+from service.registry.params import DISPATCH, READ, categories
+from service.registry.places import point_answer, point_in, service_day
+from service.registry.schemas import (
+    CoverageReport,
+    CrsName,
+    DisasterAreaIn,
+    DisasterAreaOut,
+    Phase,
+    StatusChange,
+    StoreDetail,
+    StoresNear,
+)
+from service.registry.views import store_detail, store_features, store_summary
+
+GEOJSON = "application/geo+json"
+Lon = Parameter(ge=-180.0, le=180.0, description="Longitude in `crs`")
+Lat = Parameter(ge=-90.0, le=90.0, description="Latitude in `crs`")
+CrsQuery = Parameter(default="wgs84", description="CRS of the point given and of the answer")
+CategoryQuery = Parameter(query="category", default=None,
+                          description="Required category (repeatable: the store carries all)")
+
+
+def _who(request: Request) -> str:
+    principal = current_principal(request)
+    return principal.name if principal else "anonymous"
+
+
+async def _detail(conn: Any, store_id: UUID, crs: CrsName) -> StoreDetail:
+    day = service_day()
+    row = await repo.store_detail(conn, store_id, day)
+    if row is None:
+        raise NotFound(f"No store {store_id}.", f"门店 {store_id} 不存在。")
+    return store_detail(row, await repo.store_history(conn, store_id), day, crs)
+
+
+class StoresController(Controller):
+    path = "/stores"
+    tags = ["registry"]
+
+    @get("/serving", opt=READ, summary="Active stores whose delivery zone covers a point")
+    async def serving(
+        self, request: Request, lon: float = Lon, lat: float = Lat, crs: CrsName = CrsQuery,
+        category: list[str] | None = CategoryQuery,
+        phase: Phase | None = Parameter(default=None, description="Tie-break: see ranking"),
+    ) -> StoresNear:
+        point = point_in(lon, lat, crs)
+        async with request.app.state.pool.acquire() as conn:
+            rows = await repo.serving(conn, point, categories(category), service_day())
+            where = await point_answer(conn, lon, lat, crs, point)
+        stores = [store_summary(r, crs) for r in rows]
+        return StoresNear(point=where, crs=crs, stores=rank(stores, phase))
+
+    @get("/nearest", opt=READ, summary="Nearest active stores for walk-in (geodesic metres)")
+    async def nearest(
+        self, request: Request, lon: float = Lon, lat: float = Lat, crs: CrsName = CrsQuery,
+        k: int = Parameter(default=5, ge=1, le=50),
+        category: list[str] | None = CategoryQuery,
+    ) -> StoresNear:
+        point = point_in(lon, lat, crs)
+        async with request.app.state.pool.acquire() as conn:
+            rows = await repo.nearest(conn, point, k, categories(category), service_day())
+            where = await point_answer(conn, lon, lat, crs, point)
+        return StoresNear(point=where, crs=crs, stores=[store_summary(r, crs) for r in rows])
+
+    @get("/{store_id:uuid}", opt=READ, summary="A store, its capacity today and status history")
+    async def detail(self, request: Request, store_id: UUID,
+                     crs: CrsName = CrsQuery) -> StoreDetail:
+        async with request.app.state.pool.acquire() as conn:
+            return await _detail(conn, store_id, crs)
+
+    @patch("/{store_id:uuid}/status", opt=DISPATCH, summary="Suspend, close, reopen a store")
+    async def set_status(self, request: Request, store_id: UUID, data: StatusChange,
+                         crs: CrsName = CrsQuery) -> StoreDetail:
+        change = body(request, StatusChange)
+        async with request.app.state.pool.acquire() as conn:
+            done = await repo.change_status(conn, store_id, change.status, change.reason,
+                                            _who(request))
+            if done is None:
+                raise NotFound(f"No store {store_id}.", f"门店 {store_id} 不存在。")
+            return await _detail(conn, store_id, crs)
+
+
+class ExportsController(Controller):
+    """GeoJSON files for QGIS (application/geo+json, RFC 7946 plus a `crs_name` member)."""
+
+    path = "/"
+    tags = ["exports"]
+
+    @get("/stores.geojson", opt=READ, summary="Stores (points) and delivery zones (polygons)")
+    async def stores(
+        self, request: Request, crs: CrsName = CrsQuery,
+        layer: Literal["all", "points", "zones"] = Parameter(
+            default="all", description="all: points and zones (QGIS: two sublayers)"),
+        status: Literal["active", "suspended", "closed", "affected"] | None = None,
+    ) -> Response[dict[str, Any]]:
+        async with request.app.state.pool.acquire() as conn:
+            rows = await repo.export_stores(conn, status)
+        features = [f for r in rows for f in store_features(r, crs, layer)]
+        content = {"type": "FeatureCollection", "crs_name": crs, "features": features}
+        return Response(content, media_type=GEOJSON)
+
+    @get("/communities.geojson", summary="Communities with boundaries and population counts")
+    async def communities(
+        self, request: Request, crs: CrsName = CrsQuery, pilot: bool | None = None
+    ) -> Response[dict[str, Any]]:
+        async with request.app.state.pool.acquire() as conn:
+            rows = await list_communities(conn, pilot)
+        content = {"type": "FeatureCollection", "crs_name": crs,
+                   "features": [community_feature(r, crs) for r in rows]}
+        return Response(content, media_type=GEOJSON)
+
+
+class CoverageController(Controller):
+    path = "/coverage"
+    tags = ["registry"]
+
+    @get("/", opt=READ, summary="Pilot communities, the stores serving them, and the gaps")
+    async def coverage(
+        self, request: Request,
+        min_stores: int = Parameter(default=1, ge=1, le=100, description="k: gaps have < k"),
+        walk_m: float = Parameter(default=1000.0, gt=0, le=5000, description="Walk-in reach"),
+        list_limit: int = Parameter(default=10, ge=1, le=100,
+                                    description="Stores listed per community and way"),
+        format: Literal["json", "geojson"] = "json",
+        crs: CrsName = Parameter(default="wgs84", description="CRS of geojson output"),
+    ) -> CoverageReport | Response[dict[str, Any]]:
+        if min_stores > list_limit:
+            raise BadRequest(
+                "min_stores cannot exceed list_limit.", "min_stores 不能大于 list_limit。",
+                errors=[FieldError("/min_stores", "too_large", "At most list_limit.",
+                                   "不能大于 list_limit。")],
+            )
+        geojson = format == "geojson"
+        async with request.app.state.pool.acquire() as conn:
+            rows = await repo.coverage(conn, walk_m, min_stores, list_limit, geojson)
+        if geojson:
+            return Response(cov.feature_collection(rows, crs, min_stores, walk_m),
+                            media_type=GEOJSON)
+        return cov.report(rows, min_stores, walk_m, list_limit)
+
+
+class DisasterAreasController(Controller):
+    path = "/disaster-areas"
+    tags = ["registry"]
+
+    @post("/", opt=DISPATCH, status_code=HTTP_201_CREATED,
+          summary="Declare a disaster area: affected stores, lost coverage, who still delivers")
+    async def create(
+        self, request: Request, data: DisasterAreaIn,
+        crs: CrsName | None = Parameter(default=None, description="Answer CRS (default: body's)"),
+    ) -> DisasterAreaOut:
+        area = body(request, DisasterAreaIn)
+        async with request.app.state.pool.acquire() as conn:
+            return await declare(conn, area, _who(request), crs or area.crs, service_day())

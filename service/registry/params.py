@@ -1,0 +1,30 @@
+"""Query-parameter rules shared by the registry and dispatch routes."""
+
+from __future__ import annotations
+
+from scoring.vocabulary import ELIGIBLE
+from service.http.problems import BadRequest, FieldError
+
+# Readers: dispatchers route, reviewers may look (admins are implied for every role).
+READ = {"roles": ("dispatcher", "reviewer")}
+DISPATCH = {"roles": ("dispatcher",)}
+ADMIN = {"roles": ("admin",)}
+
+
+def category_problems(values: list[str], pointer: str) -> list[FieldError]:
+    return [
+        FieldError(
+            f"{pointer}/{i}", "unknown_category",
+            f"{v!r} is not a voucher-eligible category.", f"“{v}”不是可用赈济券购买的品类。",
+        )
+        for i, v in enumerate(values) if v not in ELIGIBLE
+    ]
+
+
+def categories(values: list[str] | None) -> list[str] | None:
+    """Validated `category` query values (repeatable); None when not filtered."""
+    if not values:
+        return None
+    if errors := category_problems(values, "/category"):
+        raise BadRequest("Unknown category; see errors.", "品类无效，详见 errors。", errors=errors)
+    return sorted(set(values))

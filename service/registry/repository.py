@@ -1,0 +1,89 @@
+"""Registry reads and writes: thin wrappers over the named queries in sql/registry.sql."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import asyncpg
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+from service.db.queries import load
+
+SQL = load("registry")
+Rows = list[asyncpg.Record]
+
+
+async def store_detail(conn: asyncpg.Connection, store_id: UUID, day: date) -> asyncpg.Record:
+    return await conn.fetchrow(SQL.store_detail, store_id, day)
+
+
+async def store_history(conn: asyncpg.Connection, store_id: UUID, limit: int = 50) -> Rows:
+    return await conn.fetch(SQL.store_history, store_id, limit)
+
+
+async def change_status(
+    conn: asyncpg.Connection, store_id: UUID, status: str, reason: str, by: str
+) -> tuple[str, str] | None:
+    """(from, to) after the change, or None when the store does not exist.
+
+    The row lock serialises concurrent changes, so each history row names the status it
+    really replaced. Setting the status it already has records nothing.
+    """
+    async with conn.transaction():
+        current = await conn.fetchval(SQL.lock_store_status, store_id)
+        if current is None:
+            return None
+        if current != status:
+            await conn.execute(SQL.update_store_status, store_id, status, reason, by)
+            await conn.execute(SQL.insert_status_history, store_id, current, status, reason, by,
+                               None)
+    return current, status
+
+
+async def serving(conn: asyncpg.Connection, point: Point, categories: list[str] | None,
+                  day: date) -> Rows:
+    return await conn.fetch(SQL.serving_stores, point, categories, day)
+
+
+async def nearest(conn: asyncpg.Connection, point: Point, k: int, categories: list[str] | None,
+                  day: date) -> Rows:
+    # Candidates for the exact re-ranking: enough to absorb sphere/ellipsoid differences.
+    return await conn.fetch(SQL.nearest_stores, point, k, categories, 2 * k + 10, day)
+
+
+async def coverage(conn: asyncpg.Connection, walk_m: float, min_stores: int, list_limit: int,
+                   with_geometry: bool) -> Rows:
+    return await conn.fetch(SQL.coverage, walk_m, min_stores, list_limit, with_geometry)
+
+
+async def export_stores(conn: asyncpg.Connection, status: str | None) -> Rows:
+    return await conn.fetch(SQL.export_stores, status)
+
+
+async def stores_in_area(conn: asyncpg.Connection, area: BaseGeometry) -> Rows:
+    return await conn.fetch(SQL.stores_in_area, area)
+
+
+async def coverage_loss(conn: asyncpg.Connection, store_ids: list[UUID], walk_m: float) -> Rows:
+    return await conn.fetch(SQL.coverage_loss, store_ids, walk_m)
+
+
+async def delivering_into(conn: asyncpg.Connection, area: BaseGeometry, day: date) -> Rows:
+    return await conn.fetch(SQL.delivering_into_area, area, day)
+
+
+async def communities_in(conn: asyncpg.Connection, area: BaseGeometry) -> Rows:
+    return await conn.fetch(SQL.communities_in_area, area)
+
+
+async def insert_disaster_area(conn: asyncpg.Connection, name: str, area: BaseGeometry,
+                               marked: bool, by: str) -> asyncpg.Record:
+    return await conn.fetchrow(SQL.insert_disaster_area, name, area, marked, by)
+
+
+async def mark_affected(conn: asyncpg.Connection, store_ids: list[UUID], reason: str, by: str,
+                        area_id: UUID) -> int:
+    rows = await conn.fetch(SQL.mark_stores_affected, store_ids, reason, by, area_id)
+    return len(rows)

@@ -1,0 +1,85 @@
+"""Database rows to API shapes, coordinates converted to the caller's CRS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from service.registry.places import geometry_out, lonlat_out
+from service.registry.schemas import (
+    CapacityToday,
+    CrsName,
+    HistoryEntry,
+    StoreDetail,
+    StoreSummary,
+)
+
+
+def store_summary(row: asyncpg.Record | dict[str, Any], crs: CrsName) -> StoreSummary:
+    lon, lat = lonlat_out(row["geom"], crs)
+    return StoreSummary(
+        id=row["id"], name=row["name"], merchant_name=row["merchant_name"],
+        address=row["address"], categories=list(row["categories"]), lon=lon, lat=lat,
+        distance_m=round(float(row["distance_m"]), 1), home_delivery=row["home_delivery"],
+        emergency_24h=row["emergency_24h"], mobility_assist=row["mobility_assist"],
+        daily_capacity=row["daily_capacity"], capacity_left=max(0, row["capacity_left"]),
+    )
+
+
+def store_detail(row: asyncpg.Record, history: list[asyncpg.Record], day: Any,
+                 crs: CrsName) -> StoreDetail:
+    lon, lat = lonlat_out(row["geom"], crs)
+    return StoreDetail(
+        id=row["id"], application_id=row["application_id"],
+        application_store_id=row["application_store_id"], merchant_name=row["merchant_name"],
+        name=row["name"], address=row["address"], categories=list(row["categories"]), crs=crs,
+        lon=lon, lat=lat,
+        zone=geometry_out(row["zone"], crs) if row["zone"] is not None else None,
+        radius_m=row["radius_m"], home_delivery=row["home_delivery"],
+        emergency_24h=row["emergency_24h"], mobility_assist=row["mobility_assist"],
+        daily_capacity=row["daily_capacity"], status=row["status"],
+        status_reason=row["status_reason"], status_changed_by=row["status_changed_by"],
+        status_changed_at=row["status_changed_at"], created_at=row["created_at"],
+        capacity_today=CapacityToday(
+            day=day, capacity=row["capacity_today"], reserved=row["reserved_today"],
+            left=max(0, row["capacity_left"]),
+        ),
+        history=[HistoryEntry(**dict(h)) for h in history],
+    )
+
+
+def store_features(row: asyncpg.Record, crs: CrsName, layer: str) -> list[dict[str, Any]]:
+    """A store as GeoJSON features: its location (Point) and, separately, its delivery zone
+    (MultiPolygon). Two single-type features rather than a GeometryCollection or a nested
+    `zone` property: QGIS/OGR splits a mixed file into one Point and one Polygon sublayer,
+    while it cannot draw a geometry hidden in a property."""
+    props = {
+        "store_id": str(row["id"]),
+        "name": row["name"],
+        "merchant_name": row["merchant_name"],
+        "address": row["address"],
+        # a comma-separated string: OGR turns JSON arrays into list fields QGIS filters poorly
+        "categories": ",".join(row["categories"]),
+        "home_delivery": row["home_delivery"],
+        "radius_m": row["radius_m"],
+        "emergency_24h": row["emergency_24h"],
+        "mobility_assist": row["mobility_assist"],
+        "daily_capacity": row["daily_capacity"],
+        "status": row["status"],
+        "status_reason": row["status_reason"],
+    }
+    features = []
+    if layer in ("all", "points"):
+        features.append({
+            "type": "Feature", "id": str(row["id"]),
+            "geometry": geometry_out(row["geom"], crs),
+            "properties": {"feature_kind": "store", **props},
+        })
+    if layer in ("all", "zones") and row["zone"] is not None and row["home_delivery"]:
+        features.append({
+            "type": "Feature", "id": f"{row['id']}/zone",
+            "geometry": geometry_out(row["zone"], crs),
+            "properties": {"feature_kind": "delivery_zone", **props},
+        })
+    return features

@@ -1,0 +1,116 @@
+-- Routing households to stores and reserving today's capacity. Same conventions as
+-- registry.sql: $n::geometry bound from shapely, metres on the ellipsoid, `s.geom::geography`
+-- written exactly as indexed (stores_geog_idx).
+
+-- name: route_delivery_candidates
+-- Active delivering stores whose zone covers the household $1, carrying every category in
+-- $2, with at least $5 units of capacity left on day $3 (1: can take one more; 0: any, to
+-- tell "fully booked" from "nobody in reach"); nearest first, at most $4.
+SELECT s.id, s.name, s.merchant_name, s.address, s.categories, s.geom, s.home_delivery,
+       s.emergency_24h, s.mobility_assist, s.daily_capacity,
+       COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) AS capacity_left,
+       ST_Distance(s.geom::geography, ST_SetSRID($1::geometry, 4326)::geography) AS distance_m
+FROM stores s
+LEFT JOIN store_capacity sc ON sc.store_id = s.id AND sc.day = $3
+WHERE s.status = 'active' AND s.home_delivery
+  AND ST_Intersects(s.zone, ST_SetSRID($1::geometry, 4326))
+  AND s.categories @> $2::text[]
+  AND COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) >= $5
+ORDER BY distance_m, s.id
+LIMIT $4;
+
+-- name: route_walkin_candidates
+-- Active stores within $4 metres (walking) of the household $1, carrying every category in
+-- $2, with at least $6 units of capacity left on day $3; nearest first, at most $5.
+SELECT s.id, s.name, s.merchant_name, s.address, s.categories, s.geom, s.home_delivery,
+       s.emergency_24h, s.mobility_assist, s.daily_capacity,
+       COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) AS capacity_left,
+       ST_Distance(s.geom::geography, ST_SetSRID($1::geometry, 4326)::geography) AS distance_m
+FROM stores s
+LEFT JOIN store_capacity sc ON sc.store_id = s.id AND sc.day = $3
+WHERE s.status = 'active'
+  AND ST_DWithin(s.geom::geography, ST_SetSRID($1::geometry, 4326)::geography, $4)
+  AND s.categories @> $2::text[]
+  AND COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) >= $6
+ORDER BY distance_m, s.id
+LIMIT $5;
+
+-- name: reserve_capacity
+-- One unit of store $1's capacity on day $2, atomically: the day's row is created from
+-- daily_capacity on first use; otherwise the conflicting row is locked and the WHERE is
+-- re-checked against its latest version, so concurrent callers can never exceed capacity.
+-- No row back: the store is full (or no longer active).
+INSERT INTO store_capacity AS sc (store_id, day, capacity, reserved)
+SELECT s.id, $2, s.daily_capacity, 1
+FROM stores s
+WHERE s.id = $1 AND s.status = 'active' AND s.daily_capacity > 0
+ON CONFLICT (store_id, day) DO UPDATE
+SET reserved = sc.reserved + 1
+WHERE sc.reserved < sc.capacity
+  AND EXISTS (SELECT 1 FROM stores s WHERE s.id = $1 AND s.status = 'active')
+RETURNING sc.capacity - sc.reserved AS capacity_left;
+
+-- name: insert_reservation
+INSERT INTO reservations (store_id, day, household_ref, created_by)
+VALUES ($1, $2, $3, $4)
+RETURNING id, created_at;
+
+-- name: release_reservation
+-- Marks the reservation released once; no row back when unknown or already released.
+UPDATE reservations SET released_at = now()
+WHERE id = $1 AND released_at IS NULL
+RETURNING store_id, day, released_at;
+
+-- name: reservation_by_id
+SELECT r.id, r.store_id, r.day, r.household_ref, r.created_at, r.released_at, s.name
+FROM reservations r JOIN stores s ON s.id = r.store_id
+WHERE r.id = $1;
+
+-- name: unreserve_capacity
+UPDATE store_capacity SET reserved = reserved - 1
+WHERE store_id = $1 AND day = $2 AND reserved > 0;
+
+-- name: assign_delivery_pairs
+-- Batch assignment, home delivery: for household i (1-based position in the arrays $1 lon,
+-- $2 lat), up to $5 nearest active delivering stores whose zone covers it, carrying every
+-- category in $3, with capacity left on day $4. One zone-index probe per household; the
+-- caller computes exact distances (vectorised) for these pairs only.
+SELECT h.i, c.id
+FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS h(lon, lat, i)
+CROSS JOIN LATERAL (
+    SELECT s.id
+    FROM stores s
+    LEFT JOIN store_capacity sc ON sc.store_id = s.id AND sc.day = $4
+    WHERE s.status = 'active' AND s.home_delivery
+      AND ST_Intersects(s.zone, ST_SetSRID(ST_MakePoint(h.lon, h.lat), 4326))
+      AND s.categories @> $3::text[]
+      AND COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) > 0
+    ORDER BY s.geom::geography <-> ST_SetSRID(ST_MakePoint(h.lon, h.lat), 4326)::geography
+    LIMIT $5
+) c;
+
+-- name: assign_walkin_pairs
+-- Batch assignment, walk-in: up to $5 nearest active stores within $6 metres of household i
+-- (KNN bounded by the distance condition, so a household with no store near stops early).
+SELECT h.i, c.id
+FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS h(lon, lat, i)
+CROSS JOIN LATERAL (
+    SELECT s.id
+    FROM stores s
+    LEFT JOIN store_capacity sc ON sc.store_id = s.id AND sc.day = $4
+    WHERE s.status = 'active'
+      AND ST_DWithin(s.geom::geography,
+                     ST_SetSRID(ST_MakePoint(h.lon, h.lat), 4326)::geography, $6)
+      AND s.categories @> $3::text[]
+      AND COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) > 0
+    ORDER BY s.geom::geography <-> ST_SetSRID(ST_MakePoint(h.lon, h.lat), 4326)::geography
+    LIMIT $5
+) c;
+
+-- name: assign_store_info
+-- Location, name and capacity left on day $2 of the stores $1.
+SELECT s.id, s.name, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat,
+       COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) AS capacity_left
+FROM stores s
+LEFT JOIN store_capacity sc ON sc.store_id = s.id AND sc.day = $2
+WHERE s.id = ANY($1::uuid[]);

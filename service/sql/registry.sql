@@ -1,0 +1,219 @@
+-- Registry of approved stores: writes, look-ups, the dispatcher's spatial queries, exports and
+-- disaster areas. Points and areas are bound as shapely geometries ($n::geometry, no SRID in
+-- the WKB, hence ST_SetSRID). Metres are always on the ellipsoid (geography), and every
+-- geography expression on `stores` is written `s.geom::geography` to match the expression
+-- index stores_geog_idx. The benchmark runs these same queries.
+
+-- name: insert_store
+INSERT INTO stores (application_id, application_store_id, merchant_name, name, address,
+                    categories, geom, zone, radius_m, home_delivery, emergency_24h,
+                    mobility_assist, daily_capacity, status, status_reason, status_changed_by,
+                    status_changed_at)
+VALUES ($1, $2, $3, $4, $5, $6, ST_SetSRID($7::geometry, 4326),
+        ST_Multi(ST_SetSRID($8::geometry, 4326)), $9, $10, $11, $12, $13, $14,
+        'registered', 'registry', now())
+ON CONFLICT (application_store_id) DO NOTHING
+RETURNING id;
+
+-- name: store_id_by_application_store
+SELECT id FROM stores WHERE application_store_id = $1;
+
+-- name: insert_status_history
+INSERT INTO store_status_history (store_id, from_status, to_status, reason, changed_by,
+                                  disaster_area_id)
+VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: store_detail
+-- $2: the service day, for what is left of today's capacity.
+SELECT s.id, s.application_id, s.application_store_id, s.merchant_name, s.name, s.address,
+       s.categories, s.geom, s.zone, s.radius_m, s.home_delivery, s.emergency_24h,
+       s.mobility_assist, s.daily_capacity, s.status, s.status_reason, s.status_changed_by,
+       s.status_changed_at, s.created_at,
+       COALESCE(sc.capacity, s.daily_capacity) AS capacity_today,
+       COALESCE(sc.reserved, 0) AS reserved_today,
+       COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) AS capacity_left
+FROM stores s
+LEFT JOIN store_capacity sc ON sc.store_id = s.id AND sc.day = $2
+WHERE s.id = $1;
+
+-- name: store_history
+SELECT from_status, to_status, reason, changed_by, changed_at, disaster_area_id
+FROM store_status_history WHERE store_id = $1 ORDER BY id DESC LIMIT $2;
+
+-- name: lock_store_status
+SELECT status FROM stores WHERE id = $1 FOR UPDATE;
+
+-- name: update_store_status
+UPDATE stores
+SET status = $2, status_reason = $3, status_changed_by = $4, status_changed_at = now()
+WHERE id = $1;
+
+-- name: community_at
+-- The pilot community (if any) containing a WGS-84 point.
+SELECT code, name
+FROM communities
+WHERE ST_Intersects(geom, ST_SetSRID($1::geometry, 4326))
+ORDER BY is_pilot DESC, code
+LIMIT 1;
+
+-- name: serving_stores
+-- Active delivering stores whose zone covers the point $1, nearest first.
+-- $2: categories the store must all carry (NULL: any); $3: service day.
+SELECT s.id, s.name, s.merchant_name, s.address, s.categories, s.geom, s.home_delivery,
+       s.emergency_24h, s.mobility_assist, s.daily_capacity,
+       COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) AS capacity_left,
+       ST_Distance(s.geom::geography, ST_SetSRID($1::geometry, 4326)::geography) AS distance_m
+FROM stores s
+LEFT JOIN store_capacity sc ON sc.store_id = s.id AND sc.day = $3
+WHERE s.status = 'active' AND s.home_delivery
+  AND ST_Intersects(s.zone, ST_SetSRID($1::geometry, 4326))
+  AND ($2::text[] IS NULL OR s.categories @> $2::text[])
+ORDER BY distance_m, s.id;
+
+-- name: nearest_stores
+-- KNN on stores_geog_idx (index order is spherical distance) for $4 candidates, then the
+-- exact ellipsoidal distance picks and orders the nearest $2. $4 > $2 absorbs the <0.5 %
+-- sphere/ellipsoid difference. $3: required categories (NULL: any); $5: service day.
+WITH candidates AS (
+    SELECT s.id, s.name, s.merchant_name, s.address, s.categories, s.geom, s.home_delivery,
+           s.emergency_24h, s.mobility_assist, s.daily_capacity
+    FROM stores s
+    WHERE s.status = 'active' AND ($3::text[] IS NULL OR s.categories @> $3::text[])
+    ORDER BY s.geom::geography <-> ST_SetSRID($1::geometry, 4326)::geography
+    LIMIT $4
+)
+SELECT c.*,
+       COALESCE(sc.capacity, c.daily_capacity) - COALESCE(sc.reserved, 0) AS capacity_left,
+       ST_Distance(c.geom::geography, ST_SetSRID($1::geometry, 4326)::geography) AS distance_m
+FROM candidates c
+LEFT JOIN store_capacity sc ON sc.store_id = c.id AND sc.day = $5
+ORDER BY distance_m, c.id
+LIMIT $2;
+
+-- name: coverage
+-- Every pilot community with the active stores serving it: delivering stores whose zone
+-- intersects the community, and any active store within $1 metres of it (walk-in). One
+-- statement; per community, one lazy index scan per way, each stopped after $3 stores, so the
+-- cost stays bounded however dense the stores (exact counts below $3; `capped` flags a
+-- community where a list was cut short, its true count being at least $3).
+-- $2: the k below which a community is a gap ($2 <= $3); $4: also return the geometry.
+SELECT c.code, c.name, c.street, c.district, c.households, c.residents, c.elderly,
+       c.elderly_alone, c.disabled, c.mothers_infants, c.children,
+       d.ids AS delivery_ids, w.ids AS walkin_ids,
+       cardinality(d.ids) >= $3 OR cardinality(w.ids) >= $3 AS capped,
+       u.store_count, u.store_count < $2 AS gap,
+       CASE WHEN $4::boolean THEN c.geom END AS geom
+FROM communities c
+-- Once per community rather than once per store tested: its geography, and its interior
+-- (10 cm in), so that a zone merely touching the boundary does not count as serving it
+-- (the scoring rule too); testing against the interior is also cheaper than ST_Touches.
+CROSS JOIN LATERAL (
+    SELECT c.geom::geography AS g, ST_Buffer(c.geom, -0.000001) AS interior OFFSET 0
+) cg
+CROSS JOIN LATERAL (
+    SELECT COALESCE(array_agg(x.id), '{}'::uuid[]) AS ids
+    FROM (SELECT s.id FROM stores s
+          WHERE s.status = 'active' AND s.home_delivery AND ST_Intersects(s.zone, cg.interior)
+          LIMIT $3) x
+) d
+CROSS JOIN LATERAL (
+    SELECT COALESCE(array_agg(x.id), '{}'::uuid[]) AS ids
+    FROM (SELECT s.id FROM stores s
+          WHERE s.status = 'active' AND ST_DWithin(s.geom::geography, cg.g, $1)
+          LIMIT $3) x
+) w
+CROSS JOIN LATERAL (
+    SELECT count(DISTINCT v) AS store_count FROM unnest(d.ids || w.ids) v
+) u
+WHERE c.is_pilot
+ORDER BY c.code;
+
+-- name: export_stores
+SELECT s.id, s.application_id, s.merchant_name, s.name, s.address, s.categories, s.geom,
+       s.zone, s.radius_m, s.home_delivery, s.emergency_24h, s.mobility_assist,
+       s.daily_capacity, s.status, s.status_reason, s.status_changed_at
+FROM stores s
+WHERE ($1::text IS NULL OR s.status = $1)
+ORDER BY s.id;
+
+-- name: insert_disaster_area
+INSERT INTO disaster_areas (name, geom, marked_affected, created_by)
+VALUES ($1, ST_Multi(ST_SetSRID($2::geometry, 4326)), $3, $4)
+RETURNING id, created_at;
+
+-- name: stores_in_area
+-- Active stores located inside the area $1 (the ones a disaster takes out).
+SELECT s.id, s.name, s.merchant_name, s.geom
+FROM stores s
+WHERE s.status = 'active' AND ST_Intersects(s.geom, ST_SetSRID($1::geometry, 4326))
+ORDER BY s.id;
+
+-- name: coverage_loss
+-- Pilot communities served by at least one of the stores $1 (the ones taken out), with how
+-- many active stores serve them before and after. $2: walking distance in metres.
+WITH hit AS (
+    SELECT s.id, s.geom, s.zone, s.home_delivery FROM stores s WHERE s.id = ANY($1::uuid[])
+),
+touched_codes AS (
+    SELECT DISTINCT c.code
+    FROM hit h
+    JOIN communities c
+      ON c.is_pilot AND ((h.home_delivery AND ST_Intersects(c.geom, h.zone))
+                         OR ST_DWithin(c.geom::geography, h.geom::geography, $2))
+),
+touched AS (
+    -- the interior (10 cm in): same rule as `coverage`, touching a boundary does not serve
+    SELECT c.code, c.geom, ST_Buffer(c.geom, -0.000001) AS interior
+    FROM touched_codes t JOIN communities c ON c.code = t.code
+),
+pairs AS (
+    SELECT t.code, s.id
+    FROM touched t
+    JOIN stores s ON ST_Intersects(s.zone, t.interior)
+    WHERE s.status = 'active' AND s.home_delivery
+    UNION
+    SELECT t.code, s.id
+    FROM touched t
+    JOIN stores s ON ST_DWithin(s.geom::geography, t.geom::geography, $2)
+    WHERE s.status = 'active'
+)
+SELECT c.code, c.name, c.households, c.elderly, c.elderly_alone, c.disabled,
+       c.mothers_infants, c.children,
+       count(*) AS before,
+       count(*) FILTER (WHERE p.id <> ALL($1::uuid[])) AS after
+FROM pairs p
+JOIN communities c ON c.code = p.code
+GROUP BY c.code
+ORDER BY c.code;
+
+-- name: delivering_into_area
+-- Active delivering stores outside the area $1 whose zone reaches into it, nearest first.
+SELECT s.id, s.name, s.merchant_name, s.address, s.categories, s.geom, s.home_delivery,
+       s.emergency_24h, s.mobility_assist, s.daily_capacity,
+       COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) AS capacity_left,
+       ST_Distance(s.geom::geography, ST_SetSRID($1::geometry, 4326)::geography) AS distance_m
+FROM stores s
+LEFT JOIN store_capacity sc ON sc.store_id = s.id AND sc.day = $2
+WHERE s.status = 'active' AND s.home_delivery
+  AND ST_Intersects(s.zone, ST_SetSRID($1::geometry, 4326))
+  AND NOT ST_Intersects(s.geom, ST_SetSRID($1::geometry, 4326))
+ORDER BY distance_m, s.id;
+
+-- name: communities_in_area
+SELECT code, name FROM communities
+WHERE is_pilot AND ST_Intersects(geom, ST_SetSRID($1::geometry, 4326))
+ORDER BY code;
+
+-- name: mark_stores_affected
+-- Marks the given stores affected (only those still active) and records each change.
+WITH changed AS (
+    UPDATE stores
+    SET status = 'affected', status_reason = $2, status_changed_by = $3,
+        status_changed_at = now()
+    WHERE id = ANY($1::uuid[]) AND status = 'active'
+    RETURNING id
+)
+INSERT INTO store_status_history (store_id, from_status, to_status, reason, changed_by,
+                                  disaster_area_id)
+SELECT id, 'active', 'affected', $2, $3, $4 FROM changed
+RETURNING store_id;

@@ -1,0 +1,162 @@
+"""Coverage of the pilot communities, its gaps, and disaster areas taking stores out."""
+
+from __future__ import annotations
+
+import asyncpg
+from litestar.testing import AsyncTestClient
+
+from geo import to_geojson
+from tests.service.test_registry_builders import (
+    TAOTIAOGOU,
+    ZHONGLUBEI,
+    ZHONGLUNAN,
+    community_geom,
+    store,
+)
+from tests.support import bearer
+
+LON, LAT = 116.4640, 39.9268  # in 中路北
+
+
+async def test_coverage_counts_stores_population_and_gaps(
+    client: AsyncTestClient, conn: asyncpg.Connection, tokens: dict[str, str]
+) -> None:
+    north = await community_geom(conn, ZHONGLUBEI)
+    walk_in = await store(conn, LON, LAT)  # inside 中路北: walk-in serves it and 中路南 nearby
+    delivery = await store(conn, 116.40, 39.975, home_delivery=True, radius_m=500)  # 安贞里
+    drawn = await store(conn, 116.47, 39.93, home_delivery=True, zone=north)
+    closed = await store(conn, 116.33, 40.067)  # 龙博苑, but closed
+    await conn.execute("UPDATE stores SET status = 'closed' WHERE id = $1", closed)
+
+    response = await client.get("/api/v1/coverage", params={"min_stores": 2},
+                                headers=bearer(tokens["reviewer"]))
+    assert response.status_code == 200, response.text
+    report = response.json()
+    by_code = {c["code"]: c for c in report["communities"]}
+    assert len(by_code) == 9
+    assert by_code[ZHONGLUBEI]["store_count"] == 2
+    # the drawn-zone store is also within walking distance: counted once
+    assert set(by_code[ZHONGLUBEI]["walkin_store_ids"]) == {str(walk_in), str(drawn)}
+    assert set(by_code[ZHONGLUBEI]["delivery_store_ids"]) == {str(drawn)}
+    assert by_code[ZHONGLUBEI]["gap"] is False
+    assert by_code["110105008052"]["delivery_store_ids"] == [str(delivery)]
+    assert by_code["110114011001"]["store_count"] == 0  # the closed store does not count
+    served = [c for c in report["communities"] if not c["gap"]]
+    assert {c["code"] for c in served} == {ZHONGLUBEI, ZHONGLUNAN}  # both stores ~within 1 km
+    assert report["served"]["communities"] == 2
+    assert report["served"]["households"] == sum(c["households"] for c in served)
+    assert report["served"]["elderly"] == sum(c["elderly"] for c in served) >= 1900
+    assert report["gaps"]["communities"] == 7 and ZHONGLUBEI not in report["gap_codes"]
+
+    # walking distance is a parameter: 中路北's store is ~300 m from 中路南
+    short = await client.get("/api/v1/coverage", params={"walk_m": 10},
+                             headers=bearer(tokens["dispatcher"]))
+    long = await client.get("/api/v1/coverage", params={"walk_m": 1000},
+                            headers=bearer(tokens["dispatcher"]))
+    count = {c["code"]: c["store_count"] for c in short.json()["communities"]}
+    count_long = {c["code"]: c["store_count"] for c in long.json()["communities"]}
+    assert count[ZHONGLUNAN] == 0 and count_long[ZHONGLUNAN] >= 1
+
+    geojson = await client.get("/api/v1/coverage",
+                               params={"format": "geojson", "crs": "gcj02", "min_stores": 1},
+                               headers=bearer(tokens["dispatcher"]))
+    assert geojson.headers["content-type"].startswith("application/geo+json")
+    features = {f["id"]: f for f in geojson.json()["features"]}
+    assert features[ZHONGLUBEI]["properties"]["gap"] is False
+    assert features[TAOTIAOGOU]["properties"]["gap"] is True
+    assert features[ZHONGLUBEI]["geometry"]["type"] == "MultiPolygon"
+
+    bad = await client.get("/api/v1/coverage", params={"min_stores": 20, "list_limit": 5},
+                           headers=bearer(tokens["dispatcher"]))
+    assert bad.status_code == 400
+
+
+async def test_coverage_lists_are_capped(
+    client: AsyncTestClient, conn: asyncpg.Connection, tokens: dict[str, str]
+) -> None:
+    for i in range(4):
+        await store(conn, LON + i * 0.0002, LAT)
+    response = await client.get("/api/v1/coverage", params={"list_limit": 3, "min_stores": 3},
+                                headers=bearer(tokens["dispatcher"]))
+    north = next(c for c in response.json()["communities"] if c["code"] == ZHONGLUBEI)
+    assert north["capped"] is True and north["store_count"] == 3 and north["gap"] is False
+
+
+async def test_disaster_area_removes_coverage_and_names_who_still_delivers(
+    client: AsyncTestClient, conn: asyncpg.Connection, tokens: dict[str, str]
+) -> None:
+    village = await community_geom(conn, TAOTIAOGOU)
+    centre = village.representative_point()
+    local = await store(conn, centre.x, centre.y, home_delivery=True, radius_m=3000,
+                        name="村口小卖部")
+    # a township store 8 km away whose zone reaches into the flood area
+    outside = await store(conn, centre.x + 0.09, centre.y, home_delivery=True, radius_m=9000,
+                          name="珍珠泉乡超市")
+    area = to_geojson(village.buffer(0.002))
+
+    what_if = await client.post(
+        "/api/v1/disaster-areas",
+        json={"name": "桃条沟洪水（预案）", "area": area, "mark_affected": False},
+        headers=bearer(tokens["dispatcher"]))
+    assert what_if.status_code == 201, what_if.text
+    plan = what_if.json()
+    assert [s["id"] for s in plan["stores_in_area"]] == [str(local)]
+    assert await conn.fetchval("SELECT status FROM stores WHERE id = $1", local) == "active"
+
+    response = await client.post(
+        "/api/v1/disaster-areas",
+        json={"name": "桃条沟洪水", "area": area, "mark_affected": True},
+        headers=bearer(tokens["dispatcher"]))
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["marked_affected"] is True
+    lost = {c["code"]: c for c in body["communities_losing_coverage"]}
+    reduced = {c["code"] for c in body["communities_with_reduced_coverage"]}
+    assert TAOTIAOGOU not in lost and TAOTIAOGOU in reduced  # the township store still delivers
+    assert [s["id"] for s in body["stores_delivering_into_area"]] == [str(outside)]
+    assert body["communities_in_area"][0]["code"] == TAOTIAOGOU
+    assert await conn.fetchval("SELECT status FROM stores WHERE id = $1", local) == "affected"
+    history = await conn.fetchrow(
+        "SELECT * FROM store_status_history WHERE store_id = $1 ORDER BY id DESC LIMIT 1", local)
+    assert history["to_status"] == "affected" and history["changed_by"] == "dispatcher-1"
+    assert history["disaster_area_id"] is not None
+
+    # Now the township store closes too: the village loses all coverage.
+    await client.patch(f"/api/v1/stores/{outside}/status",
+                       json={"status": "closed", "reason": "道路中断"},
+                       headers=bearer(tokens["dispatcher"]))
+    await conn.execute("UPDATE stores SET status = 'active' WHERE id = $1", local)
+    again = await client.post(
+        "/api/v1/disaster-areas", json={"name": "桃条沟二次", "area": area, "mark_affected": True},
+        headers=bearer(tokens["dispatcher"]))
+    lost = {c["code"]: c for c in again.json()["communities_losing_coverage"]}
+    assert lost[TAOTIAOGOU]["stores_before"] == 1 and lost[TAOTIAOGOU]["stores_after"] == 0
+    assert lost[TAOTIAOGOU]["households"] == 120
+    coverage = await client.get("/api/v1/coverage", headers=bearer(tokens["dispatcher"]))
+    assert TAOTIAOGOU in coverage.json()["gap_codes"]
+
+
+async def test_disaster_area_validation_and_roles(
+    client: AsyncTestClient, tokens: dict[str, str]
+) -> None:
+    bad = await client.post(
+        "/api/v1/disaster-areas",
+        json={"name": "", "area": {"type": "Polygon", "coordinates": [[[116.4, 39.9],
+                                                                        [116.5, 39.9]]]}},
+        headers=bearer(tokens["dispatcher"]))
+    assert bad.status_code == 422
+    assert {e["pointer"] for e in bad.json()["errors"]} == {"/name"}
+    ring = await client.post(
+        "/api/v1/disaster-areas",
+        json={"name": "x", "area": {"type": "Polygon", "coordinates": [[[116.4, 39.9],
+                                                                         [116.5, 39.9]]]}},
+        headers=bearer(tokens["dispatcher"]))
+    assert ring.status_code == 422
+    assert ring.json()["errors"][0]["pointer"] == "/area/coordinates/0"
+    area = {"type": "Polygon", "coordinates": [[[116.4, 39.9], [116.41, 39.9], [116.41, 39.91],
+                                                [116.4, 39.9]]]}
+    forbidden = await client.post("/api/v1/disaster-areas", json={"name": "x", "area": area},
+                                  headers=bearer(tokens["reviewer"]))
+    assert forbidden.status_code == 403
+    assert (await client.post("/api/v1/disaster-areas",
+                              json={"name": "x", "area": area})).status_code == 401

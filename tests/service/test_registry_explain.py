@@ -1,0 +1,69 @@
+"""The spatial queries keep using their indexes (a later change must not silently drop one).
+
+A few thousand stores and ANALYZE make the planner's choice realistic; seq scans stay enabled,
+so an index shows up only when it is the better plan, as in production.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import asyncpg
+import pytest
+from shapely.geometry import Point
+
+from service.db.queries import load
+
+REGISTRY = load("registry")
+DISPATCH = load("dispatch")
+HERE = Point(116.40, 39.90)
+DAY = date(2026, 1, 1)
+
+
+@pytest.fixture
+async def many_stores(conn: asyncpg.Connection) -> asyncpg.Connection:
+    await conn.execute("""
+        INSERT INTO stores (merchant_name, name, categories, geom, zone, radius_m,
+                            home_delivery, daily_capacity)
+        SELECT 'm', 's' || g, ARRAY['grain_oil', 'daily_goods'], p,
+               CASE WHEN g % 3 = 0 THEN ST_Multi(ST_Buffer(p::geography, 1500, 8)::geometry) END,
+               CASE WHEN g % 3 = 0 THEN 1500 END, g % 3 = 0, 10
+        FROM (SELECT g, ST_SetSRID(ST_MakePoint(115.9 + (g % 97) * 0.011,
+                                                39.5 + (g / 97) * 0.011), 4326) AS p
+              FROM generate_series(1, 4000) g) x
+    """)
+    await conn.execute("ANALYZE stores; ANALYZE communities")
+    return conn
+
+
+async def plan(conn: asyncpg.Connection, sql: str, *args: object) -> str:
+    rows = await conn.fetch("EXPLAIN " + sql, *args)
+    return "\n".join(r[0] for r in rows)
+
+
+async def test_serving_uses_the_zone_index(many_stores: asyncpg.Connection) -> None:
+    text = await plan(many_stores, REGISTRY.serving_stores, HERE, None, DAY)
+    assert "stores_zone_idx" in text, text
+
+
+async def test_nearest_is_knn_on_the_geography_index(many_stores: asyncpg.Connection) -> None:
+    text = await plan(many_stores, REGISTRY.nearest_stores, HERE, 5, None, 20, DAY)
+    assert "Index Scan using stores_geog_idx" in text and "Order By" in text, text
+
+
+async def test_coverage_probes_both_store_indexes(many_stores: asyncpg.Connection) -> None:
+    text = await plan(many_stores, REGISTRY.coverage, 1000.0, 1, 10, False)
+    assert "stores_zone_idx" in text, text
+    assert "stores_geog_idx" in text, text
+    assert "Seq Scan on stores" not in text, text
+
+
+async def test_routing_and_batch_queries_use_indexes(many_stores: asyncpg.Connection) -> None:
+    delivery = await plan(many_stores, DISPATCH.route_delivery_candidates, HERE, [], DAY, 50, 1)
+    walkin = await plan(many_stores, DISPATCH.route_walkin_candidates, HERE, [], DAY, 1000.0,
+                        50, 1)
+    batch = await plan(many_stores, DISPATCH.assign_walkin_pairs, [116.4], [39.9], [], DAY, 10,
+                       1000.0)
+    assert "stores_zone_idx" in delivery, delivery
+    assert "stores_geog_idx" in walkin, walkin
+    assert "stores_geog_idx" in batch, batch
