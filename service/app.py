@@ -9,8 +9,6 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from service.applications.controller import ApplicationsController
 from service.applications.limits import configure as configure_limits
 from service.auth import authorize
-from service.review.controller import ReviewController
-from service.rounds.controller import RoundsController
 from service.auth.controller import MeController, UsersController
 from service.communities import CommunitiesController
 from service.config import Settings, get_settings
@@ -19,6 +17,7 @@ from service.dispatch import DispatchController
 from service.health import HealthController
 from service.http.body import validate_body
 from service.http.errors import problem_response
+from service.http.header_limit import HeaderLimitMiddleware
 from service.http.logging import RequestIdMiddleware, configure_logging
 from service.http.ratelimit import SlidingWindow
 from service.registry import (
@@ -27,6 +26,8 @@ from service.registry import (
     ExportsController,
     StoresController,
 )
+from service.review.controller import ReviewController
+from service.rounds.controller import RoundsController
 from service.web import WEB_HANDLERS
 
 API_CONTROLLERS: list[type] = [
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     # Outermost, so unknown routes (answered by the router, outside route middleware)
     # get a request id and an access line too.
-    app.asgi_handler = RequestIdMiddleware(app.asgi_handler)
+    app.asgi_handler = RequestIdMiddleware(HeaderLimitMiddleware(app.asgi_handler))
     app.state.settings = settings
     app.state.auth_limiter = SlidingWindow(30, 60.0, "failed sign-ins", "认证失败")
     app.state.applicant_limiter = SlidingWindow(60, 60.0, "applicant requests", "申请相关请求")

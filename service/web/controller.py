@@ -1,0 +1,75 @@
+"""GET routes of the pages: /apply, /status, /review, /dispatch (HTML, public)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get
+from litestar.response import Redirect
+
+from scoring.vocabulary import CAPABILITIES, CATEGORIES, CRITERIA, PHASES
+from service.applications.lifecycle import AMENDABLE, STATUS_ZH
+from service.web.rendering import page
+from service.web.tiles import tiles_from
+
+
+def _labels() -> dict[str, Any]:
+    """Vocabulary the scripts need to label API data in Chinese (no rules)."""
+    return {
+        "status": STATUS_ZH,
+        "amendable": sorted(AMENDABLE),
+        "categories": {c.code: c.zh for c in CATEGORIES.values()},
+        "capabilities": {c.code: c.zh for c in CAPABILITIES.values()},
+        "criteria": {c.code: c.zh for c in CRITERIA.values()},
+    }
+
+
+class WebController(Controller):
+    path = "/"
+    include_in_schema = False
+
+    def _render(self, request: Request, template: str, **context: Any) -> Response[str]:
+        tiles = tiles_from(request.app.state.settings)
+        return page(template, tiles, labels=_labels(), **context)
+
+    @get("/")
+    async def home(self) -> Redirect:
+        return Redirect("/apply")
+
+    @get("/apply")
+    async def apply(self, request: Request) -> Response[str]:
+        eligible = [c for c in CATEGORIES.values() if not c.excluded]
+        excluded = [c for c in CATEGORIES.values() if c.excluded]
+        return self._render(
+            request,
+            "apply.html",
+            eligible=eligible,
+            excluded=excluded,
+            capabilities=list(CAPABILITIES.values()),
+        )
+
+    @get("/status")
+    async def status(self, request: Request) -> Response[str]:
+        eligible = [c for c in CATEGORIES.values() if not c.excluded]
+        excluded = [c for c in CATEGORIES.values() if c.excluded]
+        return self._render(
+            request,
+            "status.html",
+            eligible=eligible,
+            excluded=excluded,
+            capabilities=list(CAPABILITIES.values()),
+        )
+
+    @get("/review")
+    async def review(self, request: Request) -> Response[str]:
+        return self._render(request, "review.html")
+
+    @get("/review/applications/{application_id:uuid}")
+    async def review_application(self, request: Request, application_id: UUID) -> Response[str]:
+        return self._render(request, "review_application.html", application_id=application_id)
+
+    @get("/dispatch")
+    async def dispatch(self, request: Request) -> Response[str]:
+        eligible = [c for c in CATEGORIES.values() if not c.excluded]
+        return self._render(request, "dispatch.html", eligible=eligible, phases=PHASES.values())

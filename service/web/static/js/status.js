@@ -1,0 +1,130 @@
+// /status: the applicant's view by id + token (from the form or the URL fragment, never the
+// query string): status, checklist, amendment (JSON merge patch) and withdrawal.
+
+import { api, fragmentParams, problemText, say, statusZh, labels } from "./common.js";
+import { ApplicationForm } from "./appform.js";
+import { clearErrors, showProblem } from "./errors.js";
+import { renderDue, renderErrors, renderRequests } from "./checklist.js";
+
+const lookup = document.getElementById("lookup");
+const lookupError = document.getElementById("lookup-error");
+const formNode = document.getElementById("application-form");
+const summary = document.getElementById("problem");
+const form = new ApplicationForm(formNode);
+const state = { id: "", token: "", etag: null, payload: null };
+
+function isId(value) {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+async function load() {
+  say(lookupError, "");
+  if (!isId(state.id)) {
+    say(lookupError, "申请编号格式不正确。");
+    return;
+  }
+  const r = await api("GET", `/api/v1/applications/${state.id}`, { token: state.token });
+  if (!r.ok) {
+    say(lookupError, r.status === 404 || r.status === 401 ? "申请编号或令牌不正确。" : problemText(r));
+    return;
+  }
+  state.etag = r.etag;
+  state.payload = r.data.application;
+  render(r.data);
+}
+
+function render(view) {
+  document.getElementById("ov-name").textContent = view.legal_name;
+  const status = document.getElementById("ov-status");
+  status.textContent = statusZh(view.status);
+  status.dataset.status = view.status;
+  document.getElementById("ov-version").textContent = view.version;
+  const reqs = view.requirements || {};
+  renderDue(document.getElementById("ov-due"), reqs.currently_due || []);
+  renderErrors(document.getElementById("ov-errors"), reqs.errors || []);
+  renderRequests(document.getElementById("ov-requests"), view.info_requests || []);
+  document.getElementById("overview").hidden = false;
+  const amendable = labels.amendable.includes(view.status);
+  document.getElementById("amend-section").hidden = !amendable;
+  const open = ["submitted", "under_review", "info_requested", "waitlisted"].includes(view.status);
+  document.getElementById("withdraw-section").hidden = !open;
+  if (amendable) {
+    form.fill(view.application);
+    clearErrors(formNode);
+    summary.hidden = true;
+  }
+}
+
+// RFC 7386: changed top-level members; removed ones as null. kind and round never change.
+function mergePatch(before, after) {
+  const patch = {};
+  for (const [key, value] of Object.entries(after)) {
+    if (key === "kind" || key === "round") continue;
+    if (JSON.stringify(before[key]) !== JSON.stringify(value)) patch[key] = value;
+  }
+  for (const key of Object.keys(before)) {
+    if (!(key in after) && key !== "kind" && key !== "round") patch[key] = null;
+  }
+  return patch;
+}
+
+lookup.addEventListener("submit", (event) => {
+  event.preventDefault();
+  state.id = document.getElementById("app-id").value.trim();
+  state.token = document.getElementById("app-token").value.trim();
+  load();
+});
+
+formNode.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const patch = mergePatch(state.payload || {}, form.read());
+  const answer = document.getElementById("f-answer").value;
+  if (answer.trim()) patch.answer = answer;
+  const headers = state.etag ? { "If-Match": state.etag } : {};
+  const r = await api("PATCH", `/api/v1/applications/${state.id}`, {
+    token: state.token, body: patch, headers, contentType: "application/merge-patch+json",
+  });
+  const saved = document.getElementById("saved");
+  if (!r.ok) {
+    say(saved, "");
+    if (r.status === 412 || r.status === 409) {
+      showProblem(formNode, summary, { ...r, data: { ...r.data, detail_zh: r.status === 412 ? "已被他人修改，请刷新" : problemText(r) } });
+      return;
+    }
+    showProblem(formNode, summary, r);
+    return;
+  }
+  document.getElementById("f-answer").value = "";
+  await load();
+  say(saved, `已保存。当前状态：${statusZh(r.data.status)}。`);
+});
+
+const withdraw = document.getElementById("withdraw");
+const confirmButton = document.getElementById("withdraw-confirm");
+withdraw.addEventListener("click", () => {
+  withdraw.hidden = true;
+  confirmButton.hidden = false;
+  confirmButton.focus();
+});
+confirmButton.addEventListener("click", async () => {
+  const reason = document.getElementById("withdraw-reason").value;
+  const r = await api("POST", `/api/v1/applications/${state.id}/withdraw`, {
+    token: state.token, body: { reason },
+  });
+  confirmButton.hidden = true;
+  withdraw.hidden = false;
+  if (!r.ok) {
+    say(document.getElementById("withdraw-error"), problemText(r));
+    return;
+  }
+  await load();
+});
+
+const params = fragmentParams();
+if (params.get("id")) document.getElementById("app-id").value = params.get("id");
+if (params.get("token")) document.getElementById("app-token").value = params.get("token");
+if (params.get("id") && params.get("token")) {
+  state.id = params.get("id");
+  state.token = params.get("token");
+  load();
+}

@@ -1,0 +1,172 @@
+"""Browser tests: the real service under granian on a loopback port, headless Chromium.
+
+The server runs in a subprocess against the test's own database (`dsn`); each page records
+console errors and uncaught exceptions, and a test fails on any it did not expect.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Chromium logs every non-2xx fetch as a console error. The pages show these answers to the
+# user (422 field errors, a 412/409 conflict); only those statuses may appear, and a test
+# that expects none passes `expected_statuses=()`.
+_HTTP_STATUS = re.compile(r"^Failed to load resource: the server responded with a status of (\d+)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_live(base: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(base + "/health/live", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the server did not come up")
+
+
+@pytest.fixture
+def server(dsn: str) -> Iterator[str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": dsn,
+        "BOAI_LOG_LEVEL": "WARNING",
+        "BOAI_TILE_URL": "",  # vector layers only: no tile server in the tests
+    }
+    log = (ARTIFACTS / f"server-{port}.log")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
+             "--port", str(port), "--workers", "1", "service.asgi:app"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_live(base, proc)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    log.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as pw:
+        chromium = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+class Watched:
+    """A page whose console errors and uncaught exceptions are kept."""
+
+    def __init__(self, page: Page, expected_statuses: tuple[int, ...]) -> None:
+        self.page = page
+        self.expected = expected_statuses
+        self.errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type not in ("error", "assert"):
+            return
+        found = _HTTP_STATUS.match(message.text)
+        if found and int(found.group(1)) in self.expected:
+            return
+        self.errors.append(f"console {message.type}: {message.text} @ {message.location}")
+
+    def assert_clean(self) -> None:
+        assert self.errors == [], "browser console errors:\n" + "\n".join(self.errors)
+
+    async def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        await self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+async def open_page(browser: Browser) -> AsyncIterator[Callable[..., Awaitable[Watched]]]:
+    """`await open_page(phone=True)`: a fresh context and page; all checked at teardown."""
+    pages: list[Watched] = []
+    contexts = []
+
+    async def make(
+        *, phone: bool = False, expected_statuses: tuple[int, ...] = (409, 412, 422)
+    ) -> Watched:
+        viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
+        context = await browser.new_context(
+            viewport=viewport, locale="zh-CN", is_mobile=phone, has_touch=phone,
+            device_scale_factor=1,
+        )
+        contexts.append(context)
+        watched = Watched(await context.new_page(), expected_statuses)
+        watched.page.set_default_timeout(15_000)
+        pages.append(watched)
+        return watched
+
+    yield make
+    for context in contexts:
+        await context.close()
+    for watched in pages:
+        watched.assert_clean()
+
+
+async def open_round_with_panel(
+    server: str, tokens: dict[str, str], code: str = "beijing-2"
+) -> None:
+    """The round (default rubric) through the API, with reviewer-1 on its panel."""
+    admin = {"Authorization": f"Bearer {tokens['admin']}"}
+    async with httpx.AsyncClient(base_url=server) as http:
+        made = await http.post(
+            "/api/v1/rounds", headers=admin, json={"code": code, "name": "北京第二批爱心商家招募"}
+        )
+        assert made.status_code == 201, made.text
+        panel = await http.put(f"/api/v1/rounds/{code}/reviewers/reviewer-1", headers=admin)
+        assert panel.status_code == 200, panel.text
+
+
+async def submit_application(server: str, body: dict[str, Any]) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=server) as http:
+        created = await http.post("/api/v1/applications", json=body)
+    assert created.status_code == 201, created.text
+    return created.json()
