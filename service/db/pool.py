@@ -74,5 +74,8 @@ async def create_pool(
         command_timeout=command_timeout,
         max_inactive_connection_lifetime=60,
         timeout=acquire_timeout,
+        # Short spatial queries: JIT compilation costs more than it saves (measured on the
+        # coverage query at 100,000 stores: 2.0-2.3 s with JIT, 1.9 s without).
+        server_settings={"jit": "off"},
     )
     return Database(pool, acquire_timeout)

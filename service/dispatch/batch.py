@@ -7,6 +7,8 @@ exact ellipsoidal distances are computed here in one vectorised call.
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import numpy as np
 
@@ -69,7 +71,8 @@ async def plan(conn: asyncpg.Connection, req: AssignRequest) -> AssignAnswer:
     dist = geodesic_m_array(lon[hh], lat[hh], s_lon[st], s_lat[st]) if len(hh) else np.empty(0)
     edges = nearest_edges(Edges(len(lon), capacity, hh, st, dist), req.candidates)
 
-    best = optimal_assignment(edges)
+    # Seconds of CPU for a large batch: solve off the event loop so routing stays responsive.
+    best = await asyncio.to_thread(optimal_assignment, edges)
     greedy = greedy_assignment(edges)
     reachable = np.zeros(len(lon), dtype=bool)
     reachable[edges.hh] = True

@@ -12,6 +12,7 @@ from shapely.geometry import Point
 from service.db.queries import load
 
 SQL = load("dispatch")
+BATCH_TIMEOUT_S = 60.0
 Rows = list[asyncpg.Record]
 
 
@@ -51,9 +52,11 @@ async def batch_pairs(conn: asyncpg.Connection, lon: np.ndarray, lat: np.ndarray
                       categories: list[str], day: date, *, home_delivery: bool, walk_m: float,
                       per_household: int) -> Rows:
     args = (lon.tolist(), lat.tolist(), categories, day, per_household)
+    # A batch of 10,000 households is one planned, bounded job: give it more time than
+    # the per-request command timeout meant for interactive queries.
     if home_delivery:
-        return await conn.fetch(SQL.assign_delivery_pairs, *args)
-    return await conn.fetch(SQL.assign_walkin_pairs, *args, walk_m)
+        return await conn.fetch(SQL.assign_delivery_pairs, *args, timeout=BATCH_TIMEOUT_S)
+    return await conn.fetch(SQL.assign_walkin_pairs, *args, walk_m, timeout=BATCH_TIMEOUT_S)
 
 
 async def store_info(conn: asyncpg.Connection, store_ids: list[UUID], day: date) -> Rows:
