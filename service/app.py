@@ -89,6 +89,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # get a request id and an access line too.
     app.asgi_handler = RequestIdMiddleware(HeaderLimitMiddleware(app.asgi_handler))
     app.state.settings = settings
-    app.state.auth_limiter = SlidingWindow(30, 60.0, "failed sign-ins", "认证失败")
-    app.state.applicant_limiter = SlidingWindow(60, 60.0, "applicant requests", "申请相关请求")
+    app.state.auth_limiter = SlidingWindow(
+        settings.auth_failures_per_minute, 60.0, "failed sign-ins", "认证失败"
+    )
+    app.state.applicant_limiter = SlidingWindow(
+        settings.applicant_rate_per_minute, 60.0, "applicant requests", "申请相关请求"
+    )
     return app

@@ -25,6 +25,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_command_timeout: float = 10.0
     db_pool_max: int = 10
     log_level: str = "INFO"
+    # Per client address and worker, per minute: applicant-facing routes and failed sign-ins.
+    applicant_rate_per_minute: int = 120
+    auth_failures_per_minute: int = 30
     # Offered to households when no local store can serve (the flooded-village case).
     online_fallback_name: str = "博爱云备灾线上平台（免费送货上门）"
     online_fallback_url: str = "https://example.org/boai-online"
@@ -49,6 +52,10 @@ def settings_from_env(**overrides: object) -> Settings:
         values["max_body_bytes"] = int(body)
     if level := _env("BOAI_LOG_LEVEL"):
         values["log_level"] = level
+    if rate := _env("BOAI_APPLICANT_RATE"):
+        values["applicant_rate_per_minute"] = int(rate)
+    if rate := _env("BOAI_AUTH_FAILURE_RATE"):
+        values["auth_failures_per_minute"] = int(rate)
     values.update({k: v for k, v in overrides.items() if v is not None})
     return msgspec.convert(values, Settings, strict=False)
 

@@ -58,6 +58,7 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
     if principal.role == "applicant":
         if not allow_applicant:
             raise Forbidden("Applicant tokens cannot use this route.", "申请人令牌无权访问此接口。")
+        connection.app.state.applicant_limiter.hit(connection)
         return
     if roles is not None and not principal.has_role(*roles):
         raise Forbidden(

@@ -387,3 +387,20 @@ async def test_bad_requests_store_nothing(
     assert wrong_kind.status_code == 422
     assert await row_counts(conn) == before
     assert ZHONGLUBEI
+
+
+async def test_applicant_routes_are_rate_limited(dsn: str) -> None:
+    from service.app import create_app
+    from tests.support import make_settings
+
+    async with AsyncTestClient(
+        app=create_app(make_settings(dsn, applicant_rate_per_minute=3))
+    ) as c:
+        statuses = [
+            (await c.post("/api/v1/applications", json=merchant(seed=900 + i))).status_code
+            for i in range(4)
+        ]
+        limited = await c.post("/api/v1/applications", json=merchant(seed=950))
+    assert statuses == [201, 201, 201, 429]
+    assert int(limited.headers["retry-after"]) >= 1
+    assert limited.json()["type"].endswith("/too-many-requests")

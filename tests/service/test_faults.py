@@ -11,9 +11,11 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from service.app import create_app
+from service.auth.store import add_user
 from service.db.cluster import EmbeddedCluster
 from service.db.migrate import migrate
 from service.db.pool import register_codecs
+from service.registry.writer import RegistryStoreIn, add_store
 from service.seed.loader import load_communities
 from tests.factories import merchant, open_round
 from tests.support import make_settings
@@ -28,13 +30,31 @@ async def own_cluster(cluster_dir: Path):  # type: ignore[no-untyped-def]
     await register_codecs(conn)
     await load_communities(conn)
     await open_round(conn)
+    await add_store(
+        conn,
+        RegistryStoreIn(
+            name="团结湖店",
+            merchant_name="测试超市",
+            address="团结湖",
+            lon=116.4663,
+            lat=39.9303,
+            categories=["grain_oil"],
+            home_delivery=True,
+            radius_m=3000,
+            zone=None,
+            daily_capacity=1000,
+            emergency_24h=True,
+            mobility_assist=True,
+        ),
+    )
+    dispatcher = await add_user(conn, "dispatcher-1", "dispatcher", can_decide=False)
     await conn.close()
-    yield cluster, dsn
+    yield cluster, dsn, dispatcher
     cluster.stop()
 
 
 async def test_database_stopped_during_submissions(own_cluster) -> None:  # type: ignore[no-untyped-def]
-    cluster, dsn = own_cluster
+    cluster, dsn, dispatcher = own_cluster
     settings = make_settings(dsn, db_acquire_timeout=1.0, db_command_timeout=2.0)
     outcomes: list[tuple[int, str, float, dict[str, str], dict]] = []
     seeds = iter(range(1000, 2000))
@@ -53,8 +73,26 @@ async def test_database_stopped_during_submissions(own_cluster) -> None:  # type
             )
         )
 
+    routed: list[tuple[int, float, dict[str, str]]] = []
+
+    async def route(client: AsyncTestClient) -> None:
+        started = time.monotonic()
+        response = await client.post(
+            "/api/v1/dispatch/route",
+            headers={"Authorization": f"Bearer {dispatcher}"},
+            json={
+                "household": {"lon": 116.4665, "lat": 39.9301, "crs": "wgs84"},
+                "home_delivery": True,
+                "phase": "warning",
+                "categories": ["grain_oil"],
+            },
+        )
+        routed.append((response.status_code, time.monotonic() - started, dict(response.headers)))
+
     async def wave(client: AsyncTestClient, n: int) -> None:
-        await asyncio.gather(*(submit(client) for _ in range(n)))
+        await asyncio.gather(
+            *(submit(client) for _ in range(n)), *(route(client) for _ in range(n // 2))
+        )
 
     async with AsyncTestClient(app=create_app(settings)) as client:
         await wave(client, 10)
@@ -77,10 +115,18 @@ async def test_database_stopped_during_submissions(own_cluster) -> None:  # type
         assert elapsed < 3 * settings.db_command_timeout  # answered, never hung
         if status == 503:
             assert headers["retry-after"] and problem["status"] == 503
+    route_statuses = [r[0] for r in routed]
+    assert set(route_statuses) <= {200, 503} and route_statuses.count(503) >= 5, route_statuses
+    assert all(r[1] < 3 * settings.db_command_timeout for r in routed)
+    assert all(r[2]["retry-after"] for r in routed if r[0] == 503)
     created = {o[1] for o in outcomes if o[0] == 201}
     conn = await asyncpg.connect(dsn)
     stored = [r["credit_code"] for r in await conn.fetch("SELECT credit_code FROM applications")]
+    # every reservation answered 200 is booked, and the counter matches the bookings exactly
+    booked = await conn.fetchval("SELECT count(*) FROM reservations WHERE released_at IS NULL")
+    reserved = await conn.fetchval("SELECT coalesce(sum(reserved), 0) FROM store_capacity")
     await conn.close()
+    assert booked == reserved >= route_statuses.count(200)
     assert created <= set(stored)  # every 201 is there
     assert len(stored) == len(set(stored))  # none twice
 
@@ -162,8 +208,12 @@ async def test_backup_and_restore_round_trip_the_registry(
     await conn.execute("UPDATE stores SET status = 'closed'")
     await conn.execute("DELETE FROM scorecards")
     restored = await asyncio.to_thread(
-        subprocess.run, [boai, "db", "restore", str(dump)], env=env, capture_output=True,
-        text=True, check=False,
+        subprocess.run,
+        [boai, "db", "restore", str(dump)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert restored.returncode == 0, restored.stderr
     assert await snapshot() == before
