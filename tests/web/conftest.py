@@ -6,13 +6,7 @@ console errors and uncaught exceptions, and a test fails on any it did not expec
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,8 +15,8 @@ import httpx
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "artifacts"
+from tests.serving import ARTIFACTS, granian_server
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -37,55 +31,11 @@ CHROMIUM_ARGS = [
 _HTTP_STATUS = re.compile(r"^Failed to load resource: the server responded with a status of (\d+)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_live(base: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(base + "/health/live", timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("the server did not come up")
-
-
 @pytest.fixture
 def server(dsn: str) -> Iterator[str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": dsn,
-        "BOAI_LOG_LEVEL": "WARNING",
-        "BOAI_TILE_URL": "",  # vector layers only: no tile server in the tests
-    }
-    log = (ARTIFACTS / f"server-{port}.log")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", "1", "service.asgi:app"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_live(base, proc)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-    log.unlink(missing_ok=True)
+    # vector layers only: no tile server in the tests
+    with granian_server(dsn, BOAI_TILE_URL="") as (base, _proc):
+        yield base
 
 
 @pytest.fixture(scope="session")
