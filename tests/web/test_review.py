@@ -67,6 +67,7 @@ async def test_reviewer_scores_and_approves(server: str, tokens: dict[str, str],
     await page.locator("#app-version").filter(has_text=version).wait_for()
     await page.get_by_role("button", name="提交决定").click()
     await page.locator("#decision-done").filter(has_text="已通过").wait_for()
-    assert await page.locator("#app-status").inner_text() == "已通过"
+    # the page re-reads the application after deciding: wait for it rather than race it
+    await page.locator("#app-status").filter(has_text="已通过").wait_for()
     assert "1 家门店已进入门店库" in await page.locator("#decision-done").inner_text()
     await watched.screenshot("web-review-approved")
