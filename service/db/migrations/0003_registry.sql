@@ -47,14 +47,10 @@ CREATE TABLE store_status_history (
 );
 CREATE INDEX store_status_history_store_idx ON store_status_history (store_id, id);
 
-CREATE FUNCTION store_status_history_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'store_status_history is append-only' USING ERRCODE = 'insufficient_privilege';
-END $$;
 CREATE TRIGGER store_status_history_no_update BEFORE UPDATE OR DELETE ON store_status_history
-    FOR EACH ROW EXECUTE FUNCTION store_status_history_is_append_only();
+    FOR EACH ROW EXECUTE FUNCTION refuse_change_to_append_only();
 CREATE TRIGGER store_status_history_no_truncate BEFORE TRUNCATE ON store_status_history
-    FOR EACH STATEMENT EXECUTE FUNCTION store_status_history_is_append_only();
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change_to_append_only();
 
 -- One row per store and service day (Beijing time), created on the first reservation from the
 -- store's daily_capacity. The CHECK is the last line of defence against over-booking.
