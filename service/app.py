@@ -19,6 +19,7 @@ from service.http.body import validate_body
 from service.http.errors import problem_response
 from service.http.header_limit import HeaderLimitMiddleware
 from service.http.logging import RequestIdMiddleware, configure_logging
+from service.http.openapi import document_problems
 from service.http.ratelimit import SlidingWindow
 from service.registry import (
     CoverageController,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    document_problems(app)
     # Outermost, so unknown routes (answered by the router, outside route middleware)
     # get a request id and an access line too.
     app.asgi_handler = RequestIdMiddleware(HeaderLimitMiddleware(app.asgi_handler))

@@ -16,10 +16,12 @@ from service.applications.views import application_view, store_view
 from service.auth import current_principal
 from service.http import idempotency
 from service.http.body import body
-from service.http.problems import BadRequest, Forbidden
+from service.http.problems import BadRequest
 
 STAFF = ("admin", "reviewer", "dispatcher")
 ANYONE_WITH_ACCESS = {"roles": STAFF, "applicant": True}
+# Only the applicant changes its own application; admins may act for it.
+APPLICANT_OR_ADMIN = {"roles": ("admin",), "applicant": True}
 Crs = Literal["wgs84", "gcj02", "bd09"]
 
 
@@ -117,7 +119,7 @@ class ApplicationsController(Controller):
 
     @patch(
         "/{application_id:uuid}",
-        opt=ANYONE_WITH_ACCESS,
+        opt=APPLICANT_OR_ADMIN,
         summary="Amend (JSON merge patch) while amendable; `answer` replies to info requests",
     )
     async def amend(
@@ -125,11 +127,6 @@ class ApplicationsController(Controller):
     ) -> Response[dict[str, Any]]:
         principal = current_principal(request)
         assert principal is not None
-        if principal.is_staff and not principal.has_role("admin"):
-            raise Forbidden(
-                "Only the applicant or an admin amends an application.",
-                "只有申请人或管理员可以修改申请。",
-            )
         patch_body = msgspec.convert(body(request, dict), dict[str, Any])
         async with request.app.state.pool.acquire() as conn:
             result = await service.amend(
@@ -139,7 +136,7 @@ class ApplicationsController(Controller):
 
     @post(
         "/{application_id:uuid}/withdraw",
-        opt=ANYONE_WITH_ACCESS,
+        opt=APPLICANT_OR_ADMIN,
         status_code=200,
         summary="Withdraw from any open state",
     )
@@ -148,11 +145,6 @@ class ApplicationsController(Controller):
     ) -> dict[str, Any]:
         principal = current_principal(request)
         assert principal is not None
-        if principal.is_staff and not principal.has_role("admin"):
-            raise Forbidden(
-                "Only the applicant or an admin withdraws an application.",
-                "只有申请人或管理员可以撤回申请。",
-            )
         reason = body(request, Withdrawal).reason if data is not None else ""
         async with request.app.state.pool.acquire() as conn:
             await service.fetch(conn, application_id, principal)

@@ -12,7 +12,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from service.auth.principal import Principal
 from service.auth.store import find_principal
-from service.http.problems import Forbidden, Unauthorized
+from service.http.problems import Forbidden, NotFound, Unauthorized
 
 _BEARER = "bearer "
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="boai"'}
@@ -59,6 +59,11 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
         if not allow_applicant:
             raise Forbidden("Applicant tokens cannot use this route.", "申请人令牌无权访问此接口。")
         connection.app.state.applicant_limiter.hit(connection)
+        # Scope before anything reads the body: another application answers 404, as if
+        # it did not exist, whatever the request carries.
+        asked = connection.path_params.get("application_id")
+        if asked is not None and asked != principal.application_id:
+            raise NotFound("No such application.", "申请不存在。")
         return
     if roles is not None and not principal.has_role(*roles):
         raise Forbidden(

@@ -21,6 +21,7 @@ from service.registry.disaster import declare
 from service.registry.params import DISPATCH, READ, categories
 from service.registry.places import point_answer, point_in, service_day
 from service.registry.schemas import (
+    CoverageFeatures,
     CoverageReport,
     CrsName,
     DisasterAreaIn,
@@ -143,7 +144,7 @@ class CoverageController(Controller):
                                     description="Stores listed per community and way"),
         format: Literal["json", "geojson"] = "json",
         crs: CrsName = Parameter(default="wgs84", description="CRS of geojson output"),
-    ) -> CoverageReport | Response[dict[str, Any]]:
+    ) -> Response[CoverageReport | CoverageFeatures]:
         if min_stores > list_limit:
             raise BadRequest(
                 "min_stores cannot exceed list_limit.", "min_stores 不能大于 list_limit。",
@@ -156,7 +157,7 @@ class CoverageController(Controller):
         if geojson:
             return Response(cov.feature_collection(rows, crs, min_stores, walk_m),
                             media_type=GEOJSON)
-        return cov.report(rows, min_stores, walk_m, list_limit)
+        return Response(cov.report(rows, min_stores, walk_m, list_limit))
 
 
 class DisasterAreasController(Controller):

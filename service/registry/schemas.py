@@ -174,6 +174,16 @@ class CoverageReport(msgspec.Struct):
     communities: list[CommunityCoverage]
 
 
+class CoverageFeatures(msgspec.Struct):
+    """`format=geojson` (application/geo+json): communities as polygons, coverage as properties."""
+
+    type: Literal["FeatureCollection"]
+    crs_name: CrsName
+    min_stores: int
+    walk_m: float
+    features: list[dict[str, Any]]
+
+
 GeoJsonArea = Annotated[dict[str, Any], Meta(description="GeoJSON Polygon or MultiPolygon")]
 
 
