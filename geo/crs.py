@@ -156,12 +156,16 @@ def to_wgs84_array(lons: ArrayLike, lats: ArrayLike, crs: CRS) -> tuple[Arr, Arr
 
 def from_wgs84(lon: float, lat: float, crs: CRS) -> tuple[float, float]:
     """Convert one WGS-84 point to `crs`."""
+    if crs == "wgs84":  # the common case on hot paths: skip the array machinery
+        return float(lon), float(lat)
     x, y = from_wgs84_array([lon], [lat], crs)
     return float(x[0]), float(y[0])
 
 
 def to_wgs84(lon: float, lat: float, crs: CRS) -> tuple[float, float]:
     """Convert one point in `crs` to WGS-84."""
+    if crs == "wgs84":
+        return float(lon), float(lat)
     x, y = to_wgs84_array([lon], [lat], crs)
     return float(x[0]), float(y[0])
 

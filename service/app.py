@@ -9,6 +9,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from service.applications.controller import ApplicationsController
 from service.applications.limits import configure as configure_limits
 from service.auth import authorize
+from service.auth.cache import PrincipalCache
 from service.auth.controller import MeController, UsersController
 from service.communities import CommunitiesController
 from service.config import Settings, get_settings
@@ -27,6 +28,7 @@ from service.registry import (
     ExportsController,
     StoresController,
 )
+from service.registry.coverage_cache import CoverageCache
 from service.review.controller import ReviewController
 from service.rounds.controller import RoundsController
 from service.web import WEB_HANDLERS
@@ -91,6 +93,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # get a request id and an access line too.
     app.asgi_handler = RequestIdMiddleware(HeaderLimitMiddleware(app.asgi_handler))
     app.state.settings = settings
+    app.state.principals = PrincipalCache()
+    app.state.coverage_cache = CoverageCache()
     app.state.auth_limiter = SlidingWindow(
         settings.auth_failures_per_minute, 60.0, "failed sign-ins", "认证失败"
     )

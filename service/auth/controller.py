@@ -62,6 +62,7 @@ class UsersController(Controller):
             if await conn.fetchrow(SQL.user_by_name, name) is None:
                 raise NotFound(f"No user {name!r}.", f"用户 {name} 不存在。")
             await revoke_tokens(conn, name)
+        request.app.state.principals.clear()
 
 
 class MeController(Controller):

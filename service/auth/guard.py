@@ -12,6 +12,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from service.auth.principal import Principal
 from service.auth.store import find_principal
+from service.auth.tokens import hash_token
 from service.http.problems import Forbidden, NotFound, Unauthorized
 
 _BEARER = "bearer "
@@ -33,8 +34,13 @@ async def resolve_principal(connection: ASGIConnection) -> Principal | None:
     token = bearer_token(connection)
     principal = None
     if token is not None:
-        pool = connection.app.state.pool
-        principal = await find_principal(pool, token)
+        cache = connection.app.state.principals
+        digest = hash_token(token)
+        principal = cache.get(digest)
+        if principal is None:
+            principal = await find_principal(connection.app.state.pool, token)
+            if principal is not None:
+                cache.put(digest, principal)
     connection.state["principal"] = principal
     return principal
 

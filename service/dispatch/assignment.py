@@ -111,10 +111,18 @@ def optimal_assignment(edges: Edges, time_limit_s: float = 30.0) -> Assignment:
         LinearConstraint(per_store, 0, edges.capacity),
         LinearConstraint(np.ones((1, n_edges)), target, target),
     ]
+    # A min-cost flow with a fixed flow value: the constraint matrix is totally unimodular,
+    # so the LP relaxation's vertex optimum is already integral (29 s as a MIP -> 1.6 s as an
+    # LP on 97,000 edges). Should a solver ever return a fractional point, solve the MIP.
     result = milp(
-        c=edges.dist, constraints=constraints, integrality=np.ones(n_edges),
+        c=edges.dist, constraints=constraints, integrality=np.zeros(n_edges),
         bounds=Bounds(0, 1), options={"time_limit": time_limit_s},
     )
+    if result.x is not None and np.any(np.abs(result.x - np.round(result.x)) > 1e-6):
+        result = milp(
+            c=edges.dist, constraints=constraints, integrality=np.ones(n_edges),
+            bounds=Bounds(0, 1), options={"time_limit": time_limit_s},
+        )
     if result.x is None or not result.success:
         return greedy_assignment(edges)
     chosen = np.flatnonzero(result.x > 0.5)

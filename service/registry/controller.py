@@ -153,7 +153,8 @@ class CoverageController(Controller):
             )
         geojson = format == "geojson"
         async with request.app.state.pool.acquire() as conn:
-            rows = await repo.coverage(conn, walk_m, min_stores, list_limit, geojson)
+            rows = await repo.coverage(conn, walk_m, min_stores, list_limit, geojson,
+                                       request.app.state.coverage_cache)
         if geojson:
             return Response(cov.feature_collection(rows, crs, min_stores, walk_m),
                             media_type=GEOJSON)

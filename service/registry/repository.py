@@ -10,6 +10,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from service.db.queries import load
+from service.registry.coverage_cache import CoverageCache
 
 SQL = load("registry")
 Rows = list[asyncpg.Record]
@@ -54,8 +55,15 @@ async def nearest(conn: asyncpg.Connection, point: Point, k: int, categories: li
 
 
 async def coverage(conn: asyncpg.Connection, walk_m: float, min_stores: int, list_limit: int,
-                   with_geometry: bool) -> Rows:
-    return await conn.fetch(SQL.coverage, walk_m, min_stores, list_limit, with_geometry)
+                   with_geometry: bool, cache: CoverageCache) -> Rows:
+    """The coverage rows, reused while no store or community has changed since."""
+    key = (await conn.fetchval(SQL.registry_version), walk_m, min_stores, list_limit,
+           with_geometry)
+    rows = cache.get(key)
+    if rows is None:
+        rows = await conn.fetch(SQL.coverage, walk_m, min_stores, list_limit, with_geometry)
+        cache.put(key, rows)
+    return rows
 
 
 async def export_stores(conn: asyncpg.Connection, status: str | None) -> Rows:

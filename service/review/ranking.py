@@ -100,7 +100,7 @@ async def recommend(conn: asyncpg.Connection, round_code: str, ask: ShortlistIn)
         candidates.append(Candidate.from_served_sets(str(row["id"]), served))
         names[str(row["id"])] = row["legal_name"]
     codes = sorted(index.by_code)
-    existing = await network_counts(conn, codes, rubric, None)
+    existing = await network_counts(conn, codes, rubric, None, up_to=k)
     weights = index.weights(rubric.priority_weights)
     result = shortlist(candidates, weights, existing, k, ask.budget, ask.budget_unit)
     by_code = index.by_code

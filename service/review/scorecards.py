@@ -28,12 +28,13 @@ from service.http.problems import NotFound
 from service.review.facts import community_facts, merchant_facts, ngo_facts
 
 SQL = load("review")
-_index_cache: dict[tuple[int, Any], CommunityIndex] = {}
+_index_cache: dict[tuple[int, str], CommunityIndex] = {}
+
 
 
 async def community_index(conn: asyncpg.Connection) -> CommunityIndex:
-    stamp = await conn.fetchrow(SQL.pilot_communities_stamp)
-    key = (stamp["n"], stamp["stamp"])
+    stamp = await conn.fetchrow(SQL.communities_version)
+    key = (stamp["communities_version"], stamp["db"])
     if key not in _index_cache:
         rows = await conn.fetch(SQL.pilot_communities)
         _index_cache.clear()
@@ -49,12 +50,15 @@ async def round_rubric(conn: asyncpg.Connection, round_code: str) -> Rubric:
 
 
 async def network_counts(
-    conn: asyncpg.Connection, codes: list[str], rubric: Rubric, exclude_application: UUID | None
+    conn: asyncpg.Connection, codes: list[str], rubric: Rubric, exclude_application: UUID | None,
+    up_to: int | None = None,
 ) -> dict[str, int]:
+    """Registry stores serving each community, counted up to `up_to` (default: the rubric's k)."""
     counts = dict.fromkeys(codes, 0)
     if codes:
         rows = await conn.fetch(
-            SQL.network_counts, codes, rubric.walking_distance_m, exclude_application
+            SQL.network_counts, codes, rubric.walking_distance_m, exclude_application,
+            up_to or rubric.target_stores_per_community,
         )
         counts.update({r["code"]: r["n"] for r in rows})
     return counts

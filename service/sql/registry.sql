@@ -217,3 +217,6 @@ INSERT INTO store_status_history (store_id, from_status, to_status, reason, chan
                                   disaster_area_id)
 SELECT id, 'active', 'affected', $2, $3, $4 FROM changed
 RETURNING store_id;
+
+-- name: registry_version
+SELECT version FROM registry_version;

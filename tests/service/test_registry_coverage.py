@@ -160,3 +160,22 @@ async def test_disaster_area_validation_and_roles(
     assert forbidden.status_code == 403
     assert (await client.post("/api/v1/disaster-areas",
                               json={"name": "x", "area": area})).status_code == 401
+
+
+async def test_cached_coverage_follows_every_registry_change(
+    client: AsyncTestClient, conn: asyncpg.Connection, tokens: dict[str, str]
+) -> None:
+    headers = bearer(tokens["dispatcher"])
+
+    async def count() -> int:
+        report = (await client.get("/api/v1/coverage", headers=headers)).json()
+        return {c["code"]: c["store_count"] for c in report["communities"]}[ZHONGLUBEI]
+
+    assert await count() == 0
+    assert await count() == 0  # served from the cache: same registry version
+    walk_in = await store(conn, LON, LAT)
+    assert await count() == 1  # a new store bumps the version
+    changed = await client.patch(f"/api/v1/stores/{walk_in}/status", headers=headers,
+                                 json={"status": "closed", "reason": "水淹"})
+    assert changed.status_code == 200, changed.text
+    assert await count() == 0
