@@ -33,7 +33,7 @@ def queries(day: date, codes: list[str]) -> dict[str, tuple[str, tuple[Any, ...]
                                     (here, [], day, 1000.0, 50, 1)),
         "assign_delivery_pairs": (DISPATCH.assign_delivery_pairs,
                                   ([116.40, 116.45], [39.90, 39.95], [], day, 10)),
-        "network_counts (scoring)": (REVIEW.network_counts, (codes, 1000.0, uuid.uuid4())),
+        "network_counts (scoring)": (REVIEW.network_counts, (codes, 1000.0, uuid.uuid4(), 2)),
     }
 
 

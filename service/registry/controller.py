@@ -21,6 +21,7 @@ from service.registry.disaster import declare
 from service.registry.params import DISPATCH, READ, categories
 from service.registry.places import point_answer, point_in, service_day
 from service.registry.schemas import (
+    CommunityRef,
     CoverageFeatures,
     CoverageReport,
     CrsName,
@@ -67,7 +68,9 @@ class StoresController(Controller):
         point = point_in(lon, lat, crs)
         async with request.app.state.pool.acquire() as conn:
             rows = await repo.serving(conn, point, categories(category), service_day())
-            where = await point_answer(conn, lon, lat, crs, point)
+            known = CommunityRef(rows[0]["community_code"], rows[0]["community_name"]) if (
+                rows and rows[0]["community_code"]) else None
+            where = await point_answer(conn, lon, lat, crs, point, known)
         stores = [store_summary(r, crs) for r in rows]
         return StoresNear(point=where, crs=crs, stores=rank(stores, phase))
 

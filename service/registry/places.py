@@ -58,9 +58,11 @@ async def community_at(conn: asyncpg.Connection, point: Point) -> CommunityRef |
 
 
 async def point_answer(
-    conn: asyncpg.Connection, lon: float, lat: float, crs: CrsName, point: Point
+    conn: asyncpg.Connection, lon: float, lat: float, crs: CrsName, point: Point,
+    community: CommunityRef | None = None,
 ) -> PointAnswer:
+    """The point as asked and in WGS-84, with its community (looked up unless given)."""
     return PointAnswer(
         lon=lon, lat=lat, crs=crs, lon_wgs84=round(point.x, 7), lat_wgs84=round(point.y, 7),
-        community=await community_at(conn, point),
+        community=community or await community_at(conn, point),
     )

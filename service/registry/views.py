@@ -6,6 +6,7 @@ from typing import Any
 
 import asyncpg
 
+from geo import from_wgs84
 from service.registry.places import geometry_out, lonlat_out
 from service.registry.schemas import (
     CapacityToday,
@@ -17,7 +18,9 @@ from service.registry.schemas import (
 
 
 def store_summary(row: asyncpg.Record | dict[str, Any], crs: CrsName) -> StoreSummary:
-    lon, lat = lonlat_out(row["geom"], crs)
+    # lon/lat come as plain numbers (ST_X/ST_Y): no WKB decoding per row on hot paths
+    x, y = from_wgs84(row["lon"], row["lat"], crs)
+    lon, lat = round(x, 7), round(y, 7)
     return StoreSummary(
         id=row["id"], name=row["name"], merchant_name=row["merchant_name"],
         address=row["address"], categories=list(row["categories"]), lon=lon, lat=lat,

@@ -6,7 +6,8 @@
 -- Active delivering stores whose zone covers the household $1, carrying every category in
 -- $2, with at least $5 units of capacity left on day $3 (1: can take one more; 0: any, to
 -- tell "fully booked" from "nobody in reach"); nearest first, at most $4.
-SELECT s.id, s.name, s.merchant_name, s.address, s.categories, s.geom, s.home_delivery,
+SELECT s.id, s.name, s.merchant_name, s.address, s.categories, ST_X(s.geom) AS lon,
+       ST_Y(s.geom) AS lat, s.home_delivery,
        s.emergency_24h, s.mobility_assist, s.daily_capacity,
        COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) AS capacity_left,
        ST_Distance(s.geom::geography, ST_SetSRID($1::geometry, 4326)::geography) AS distance_m
@@ -22,7 +23,8 @@ LIMIT $4;
 -- name: route_walkin_candidates
 -- Active stores within $4 metres (walking) of the household $1, carrying every category in
 -- $2, with at least $6 units of capacity left on day $3; nearest first, at most $5.
-SELECT s.id, s.name, s.merchant_name, s.address, s.categories, s.geom, s.home_delivery,
+SELECT s.id, s.name, s.merchant_name, s.address, s.categories, ST_X(s.geom) AS lon,
+       ST_Y(s.geom) AS lat, s.home_delivery,
        s.emergency_24h, s.mobility_assist, s.daily_capacity,
        COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) AS capacity_left,
        ST_Distance(s.geom::geography, ST_SetSRID($1::geometry, 4326)::geography) AS distance_m

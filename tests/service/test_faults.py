@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from service.db.pool import register_codecs
 from service.registry.writer import RegistryStoreIn, add_store
 from service.seed.loader import load_communities
 from tests.factories import merchant, open_round
+from tests.serving import ARTIFACTS
 from tests.support import make_settings
 
 
@@ -129,6 +131,16 @@ async def test_database_stopped_during_submissions(own_cluster) -> None:  # type
     assert booked == reserved >= route_statuses.count(200)
     assert created <= set(stored)  # every 201 is there
     assert len(stored) == len(set(stored))  # none twice
+    summary = {
+        "submissions": len(outcomes), "submissions_201": len(created),
+        "submissions_503": statuses.count(503), "routings": len(routed),
+        "routings_200": route_statuses.count(200), "routings_503": route_statuses.count(503),
+        "lost_writes": len(created - set(stored)), "duplicates": len(stored) - len(set(stored)),
+        "slowest_answer_s": round(max(o[2] for o in outcomes), 2),
+    }
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "faults-summary.json").write_text(json.dumps(summary, indent=1))
+    print(f"\nfaults: {summary}")
 
 
 async def test_full_pool_answers_503_fast(dsn: str) -> None:
