@@ -127,7 +127,7 @@ class ApplicationsController(Controller):
     ) -> Response[dict[str, Any]]:
         principal = current_principal(request)
         assert principal is not None
-        patch_body = msgspec.convert(body(request, dict), dict[str, Any])
+        patch_body: dict[str, Any] = body(request, dict)
         async with request.app.state.pool.acquire() as conn:
             result = await service.amend(
                 conn, application_id, patch_body, principal, if_match_version(request)

@@ -9,7 +9,6 @@ import asyncpg
 import msgspec
 
 from service.applications import service as applications
-from service.applications.repository import SQL as APPLICATIONS
 from service.applications.repository import audit, info_requests
 from service.applications.requirements import requirements
 from service.applications.schemas import Application
@@ -177,5 +176,3 @@ async def reviews_of(conn: asyncpg.Connection, application_id: UUID) -> list[dic
     rows = await conn.fetch(SQL.reviews_of, application_id)
     return [msgspec.to_builtins(dict(r)) for r in rows]
 
-
-__all__ = ["APPLICATIONS", "decide", "declare_conflict", "request_info", "submit_review"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import asyncpg
-import msgspec
 
 from service.applications import service as applications
 from service.applications.schemas import Application
@@ -40,7 +40,7 @@ async def load_network(conn: asyncpg.Connection, items: list[dict[str, Any]]) ->
     async with conn.transaction():
         for raw in items:
             created = await applications.create(conn, _validated(raw))
-            app_id = msgspec.convert(created["id"], type=__import__("uuid").UUID)
+            app_id = UUID(created["id"])
             await applications.transition(
                 conn, app_id, "approved", ACTOR, "第一批联合评估通过（fixtures）"
             )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import types
 import typing
-from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
-from service.http.problems import FieldError, MalformedBody, Problem, invalid
+from service.http.problems import FieldError, MalformedBody, invalid
 from service.validation.checks import Check, Invalid
 from service.validation.messages import translate
 from service.validation.normalise import TooDeep, normalise
@@ -173,5 +173,3 @@ def decode_and_collect(cls: type[T], body: bytes) -> T:
         raise invalid(errors)
     return typing.cast(T, value)
 
-
-__all__ = ["Literal", "Problem", "collect", "decode_and_collect"]

@@ -40,8 +40,8 @@ async def test_chain_with_stores_in_mixed_coordinate_systems(
     assert created["requirements"]["currently_due"] == []
     rows = await conn.fetch(
         "SELECT ordinal, location, location_input FROM application_stores "
-        "WHERE application_id = $1 ORDER BY ordinal",
-        created["id"] and __import__("uuid").UUID(created["id"]),
+        "WHERE application_id = $1::uuid ORDER BY ordinal",
+        created["id"],
     )
     for row, (lon, lat), crs in zip(rows, truth, ("wgs84", "gcj02", "bd09"), strict=True):
         assert geodesic_m(row["location"].x, row["location"].y, lon, lat) < 0.5
