@@ -18,19 +18,28 @@ from scoring.models import MerchantFacts, NgoFacts
 from scoring.rubric import Rubric
 
 
+def served_by_store(facts: MerchantFacts, index: CommunityIndex,
+                    rubric: Rubric) -> dict[str, set[str]]:
+    """The pilot communities each store serves, by store key."""
+    return {s.key: communities_served_by(s, index, rubric)
+            for s in sorted(facts.stores, key=lambda s: s.key)}
+
+
 def score_merchant(
     facts: MerchantFacts,
     index: CommunityIndex,
     rubric: Rubric,
     network_counts: Mapping[str, int],
+    by_store: Mapping[str, set[str]] | None = None,
 ) -> Scorecard:
     """Score a merchant against the approved network (`network_counts`, see coverage.py).
 
     The network counts must not already include this merchant's own stores, or its coverage
-    would be judged as duplicating itself.
+    would be judged as duplicating itself. `by_store` may pass `served_by_store(...)` when
+    the caller computed it already (to choose which network counts to fetch).
     """
-    by_store = {s.key: communities_served_by(s, index, rubric)
-                for s in sorted(facts.stores, key=lambda s: s.key)}
+    if by_store is None:
+        by_store = served_by_store(facts, index, rubric)
     served = set().union(*by_store.values())
     drafts = [
         merchant_criteria.coverage(by_store, index, rubric, network_counts),

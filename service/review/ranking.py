@@ -11,9 +11,9 @@ from scoring import (
     Candidate,
     ReviewScores,
     aggregate_panel,
-    communities_served_by,
     shortlist,
 )
+from scoring.scorecard import served_by_store
 from service.applications.repository import SQL as APPLICATIONS
 from service.review.facts import merchant_facts
 from service.review.schemas import ShortlistIn
@@ -96,7 +96,7 @@ async def recommend(conn: asyncpg.Connection, round_code: str, ask: ShortlistIn)
             continue
         stores = await conn.fetch(APPLICATIONS.get_stores, row["id"])
         facts = merchant_facts({}, stores)
-        served = {s.key: communities_served_by(s, index, rubric) for s in facts.stores}
+        served = served_by_store(facts, index, rubric)
         candidates.append(Candidate.from_served_sets(str(row["id"]), served))
         names[str(row["id"])] = row["legal_name"]
     codes = sorted(index.by_code)

@@ -16,12 +16,12 @@ from scoring import (
     CommunityIndex,
     Rubric,
     Scorecard,
-    communities_served_by,
     rubric_from_dict,
     score_merchant,
     score_ngo,
 )
 from scoring.card import CriterionScore, Gate
+from scoring.scorecard import served_by_store
 from service.applications.repository import SQL as APPLICATIONS
 from service.db.queries import load
 from service.http.problems import NotFound
@@ -74,9 +74,10 @@ async def compute(conn: asyncpg.Connection, application_id: UUID) -> Scorecard:
         return score_ngo(ngo_facts(app["payload"]), index, rubric)
     stores = await conn.fetch(APPLICATIONS.get_stores, application_id)
     facts = merchant_facts(app["payload"], stores)
-    reach = sorted(set().union(*(communities_served_by(s, index, rubric) for s in facts.stores)))
+    by_store = served_by_store(facts, index, rubric)
+    reach = sorted(set().union(*by_store.values()))
     counts = await network_counts(conn, reach, rubric, application_id)
-    return score_merchant(facts, index, rubric, counts)
+    return score_merchant(facts, index, rubric, counts, by_store)
 
 
 async def rescore(conn: asyncpg.Connection, application_id: UUID) -> Scorecard:
