@@ -96,9 +96,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.principals = PrincipalCache()
     app.state.coverage_cache = CoverageCache()
     app.state.auth_limiter = SlidingWindow(
-        settings.auth_failures_per_minute, 60.0, "failed sign-ins", "认证失败"
+        settings.auth_failures_per_minute, 60.0, "failed sign-ins", "认证失败",
+        settings.trusted_proxies,
     )
     app.state.applicant_limiter = SlidingWindow(
-        settings.applicant_rate_per_minute, 60.0, "applicant requests", "申请相关请求"
+        settings.applicant_rate_per_minute, 60.0, "applicant requests", "申请相关请求",
+        settings.trusted_proxies,
     )
     return app

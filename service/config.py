@@ -28,6 +28,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Per client address and worker, per minute: applicant-facing routes and failed sign-ins.
     applicant_rate_per_minute: int = 120
     auth_failures_per_minute: int = 30
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses).
+    trusted_proxies: frozenset[str] = frozenset()
     # Offered to households when no local store can serve (the flooded-village case).
     online_fallback_name: str = "博爱云备灾线上平台（免费送货上门）"
     online_fallback_url: str = "https://example.org/boai-online"
@@ -56,6 +58,8 @@ def settings_from_env(**overrides: object) -> Settings:
         values["applicant_rate_per_minute"] = int(rate)
     if rate := _env("BOAI_AUTH_FAILURE_RATE"):
         values["auth_failures_per_minute"] = int(rate)
+    if proxies := _env("BOAI_TRUSTED_PROXIES"):
+        values["trusted_proxies"] = [p.strip() for p in proxies.split(",") if p.strip()]
     values.update({k: v for k, v in overrides.items() if v is not None})
     return msgspec.convert(values, Settings, strict=False)
 

@@ -14,13 +14,25 @@ from litestar.connection import ASGIConnection
 from service.http.problems import TooManyRequests
 
 
-def client_key(connection: ASGIConnection) -> str:
+def client_key(connection: ASGIConnection, trusted_proxies: frozenset[str] = frozenset()) -> str:
+    """The caller's address. Behind a trusted reverse proxy (BOAI_TRUSTED_PROXIES), the
+    right-most X-Forwarded-For entry that is not itself a trusted proxy: otherwise every
+    merchant behind the proxy would share one limit, and a client could forge the header."""
     client = connection.client
-    return client.host if client else "unknown"
+    host = client.host if client else "unknown"
+    if host not in trusted_proxies:
+        return host
+    forwarded = [h.strip() for h in connection.headers.get("x-forwarded-for", "").split(",")]
+    for hop in reversed(forwarded):
+        if hop and hop not in trusted_proxies:
+            return hop[:64]
+    return host
 
 
 class SlidingWindow:
-    def __init__(self, limit: int, window_s: float, what: str, what_zh: str) -> None:
+    def __init__(self, limit: int, window_s: float, what: str, what_zh: str,
+                 trusted_proxies: frozenset[str] = frozenset()) -> None:
+        self.trusted_proxies = trusted_proxies
         self.limit = limit
         self.window_s = window_s
         self.what = what
@@ -38,7 +50,7 @@ class SlidingWindow:
 
     def check(self, connection: ASGIConnection) -> None:
         now = time.monotonic()
-        hits = self._recent(client_key(connection), now)
+        hits = self._recent(client_key(connection, self.trusted_proxies), now)
         if len(hits) >= self.limit:
             retry = max(1, int(hits[0] + self.window_s - now) + 1)
             raise TooManyRequests(
@@ -48,7 +60,8 @@ class SlidingWindow:
             )
 
     def record_failure(self, connection: ASGIConnection) -> None:
-        self._recent(client_key(connection), time.monotonic()).append(time.monotonic())
+        now = time.monotonic()
+        self._recent(client_key(connection, self.trusted_proxies), now).append(now)
 
     def hit(self, connection: ASGIConnection) -> None:
         """Count a request and refuse it when over the limit."""

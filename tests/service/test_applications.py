@@ -404,3 +404,38 @@ async def test_applicant_routes_are_rate_limited(dsn: str) -> None:
     assert statuses == [201, 201, 201, 429]
     assert int(limited.headers["retry-after"]) >= 1
     assert limited.json()["type"].endswith("/too-many-requests")
+
+
+async def test_rate_limit_follows_forwarded_address_only_behind_trusted_proxy(dsn: str) -> None:
+    from service.app import create_app
+    from tests.support import make_settings
+
+    settings = make_settings(
+        dsn, applicant_rate_per_minute=2, trusted_proxies=frozenset({"testclient"})
+    )
+    async with AsyncTestClient(app=create_app(settings)) as c:
+
+        def via(addr: str) -> dict[str, str]:
+            return {"X-Forwarded-For": f"6.6.6.6, {addr}"}  # the first hop is forgeable
+
+        a = [
+            (
+                await c.post(
+                    "/api/v1/applications", json=merchant(seed=970 + i), headers=via("10.0.0.1")
+                )
+            ).status_code
+            for i in range(3)
+        ]
+        b = await c.post("/api/v1/applications", json=merchant(seed=980), headers=via("10.0.0.2"))
+    assert a == [201, 201, 429]
+    assert b.status_code == 201  # another merchant behind the same proxy has its own limit
+
+    untrusted = make_settings(dsn, applicant_rate_per_minute=1)
+    async with AsyncTestClient(app=create_app(untrusted)) as c:
+        first = await c.post(
+            "/api/v1/applications", json=merchant(seed=990), headers={"X-Forwarded-For": "10.0.0.3"}
+        )
+        second = await c.post(
+            "/api/v1/applications", json=merchant(seed=991), headers={"X-Forwarded-For": "10.0.0.4"}
+        )
+    assert (first.status_code, second.status_code) == (201, 429)  # header ignored
