@@ -87,6 +87,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[SwaggerRenderPlugin(), JsonRenderPlugin()],
         ),
         debug=False,
+        # Our JSON formatter on the root logger (configure_logging) formats in the request's
+        # own context, so every line carries its request id; Litestar's default config would
+        # replace it with a queue handler that formats on another thread.
+        logging_config=None,
     )
     document_problems(app)
     # Outermost, so unknown routes (answered by the router, outside route middleware)

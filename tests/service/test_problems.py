@@ -85,3 +85,31 @@ async def test_request_id_is_echoed_or_made(client: AsyncTestClient) -> None:
     for hostile in ("bad id; drop", "x" * 65):
         other = await client.get("/health/live", headers={"x-request-id": hostile})
         assert other.headers["x-request-id"] != hostile and len(other.headers["x-request-id"]) == 32
+
+
+async def test_log_lines_are_json_with_the_request_id(client: AsyncTestClient) -> None:
+    import io
+    import json
+    import logging
+
+    from service.http.logging import JsonFormatter
+
+    root = logging.getLogger()
+    assert isinstance(root.handlers[0].formatter, JsonFormatter)  # not replaced at startup
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(JsonFormatter())
+    access = logging.getLogger("boai.access")
+    access.addHandler(handler)
+    previous = access.level
+    access.setLevel(logging.INFO)
+    try:
+        await client.get("/api/v1/nowhere", headers={"x-request-id": "trace-77"})
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(previous)
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    assert any(
+        line["request_id"] == "trace-77" and line["path"] == "/api/v1/nowhere"
+        and line["status"] == 404 for line in lines
+    ), lines
