@@ -39,7 +39,7 @@ FROM communities WHERE is_pilot ORDER BY code;
 SELECT c.code, least(u.n, $4)::int AS n
 FROM communities c
 CROSS JOIN LATERAL (
-    SELECT c.geom::geography AS g, ST_Buffer(c.geom, -0.000001) AS interior OFFSET 0
+    SELECT c.geom::geography AS g, c.interior OFFSET 0
 ) cg
 CROSS JOIN LATERAL (
     SELECT COALESCE(array_agg(x.id), '{}'::uuid[]) AS ids
@@ -51,7 +51,7 @@ CROSS JOIN LATERAL (
 CROSS JOIN LATERAL (
     SELECT COALESCE(array_agg(x.id), '{}'::uuid[]) AS ids
     FROM (SELECT s.id FROM stores s
-          WHERE s.status = 'active' AND ST_DWithin(s.geom::geography, cg.g, $2)
+          WHERE s.status = 'active' AND ST_DWithin(s.geom::geography, cg.g, $2, false)
             AND s.application_id IS DISTINCT FROM $3
           LIMIT $4) x
 ) w
