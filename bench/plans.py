@@ -25,7 +25,7 @@ def queries(day: date, codes: list[str]) -> dict[str, tuple[str, tuple[Any, ...]
     return {
         "serving_stores": (REGISTRY.serving_stores, (here, None, day)),
         "nearest_stores": (REGISTRY.nearest_stores, (here, 5, None, 20, day)),
-        "coverage": (REGISTRY.coverage, (1000.0, 1, 10, False)),
+        "coverage": (REGISTRY.coverage, (1000.0, 1, 10, False, 0, 1)),
         "community_at": (REGISTRY.community_at, (here,)),
         "route_delivery_candidates": (DISPATCH.route_delivery_candidates,
                                       (here, [], day, 50, 1)),

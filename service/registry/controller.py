@@ -155,9 +155,8 @@ class CoverageController(Controller):
                                    "不能大于 list_limit。")],
             )
         geojson = format == "geojson"
-        async with request.app.state.pool.acquire() as conn:
-            rows = await repo.coverage(conn, walk_m, min_stores, list_limit, geojson,
-                                       request.app.state.coverage_cache)
+        rows = await repo.coverage(request.app.state.pool, walk_m, min_stores, list_limit,
+                                   geojson, request.app.state.coverage_cache)
         if geojson:
             return Response(cov.feature_collection(rows, crs, min_stores, walk_m),
                             media_type=GEOJSON)

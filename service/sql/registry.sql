@@ -106,7 +106,8 @@ LIMIT $2;
 -- statement; per community, one lazy index scan per way, each stopped after $3 stores, so the
 -- cost stays bounded however dense the stores (exact counts below $3; `capped` flags a
 -- community where a list was cut short, its true count being at least $3).
--- $2: the k below which a community is a gap ($2 <= $3); $4: also return the geometry.
+-- $2: the k below which a community is a gap ($2 <= $3); $4: also return the geometry;
+-- $5, $6: this call's part and the number of parts (0, 1 for everything).
 SELECT c.code, c.name, c.street, c.district, c.households, c.residents, c.elderly,
        c.elderly_alone, c.disabled, c.mothers_infants, c.children,
        d.ids AS delivery_ids, w.ids AS walkin_ids,
@@ -137,7 +138,8 @@ CROSS JOIN LATERAL (
 CROSS JOIN LATERAL (
     SELECT count(DISTINCT v) AS store_count FROM unnest(d.ids || w.ids) v
 ) u
-WHERE c.is_pilot
+-- $5 of $6 parts: the caller runs the parts on separate connections, in parallel.
+WHERE c.is_pilot AND abs(hashtext(c.code)) % $6 = $5
 ORDER BY c.code;
 
 -- name: export_stores

@@ -52,7 +52,7 @@ async def test_nearest_is_knn_on_the_geography_index(many_stores: asyncpg.Connec
 
 
 async def test_coverage_probes_both_store_indexes(many_stores: asyncpg.Connection) -> None:
-    text = await plan(many_stores, REGISTRY.coverage, 1000.0, 1, 10, False)
+    text = await plan(many_stores, REGISTRY.coverage, 1000.0, 1, 10, False, 0, 1)
     assert "stores_zone_idx" in text, text
     assert "stores_geog_idx" in text, text
     assert "Seq Scan on stores" not in text, text
