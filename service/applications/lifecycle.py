@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from service.http.problems import Conflict
 
-OPEN = frozenset({"submitted", "under_review", "info_requested", "waitlisted"})
 AMENDABLE = frozenset({"submitted", "under_review", "info_requested"})
-DECISIONS = frozenset({"approved", "rejected", "waitlisted"})
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "submitted": frozenset({"under_review", "withdrawn"}),
@@ -19,6 +17,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "rejected": frozenset(),
     "withdrawn": frozenset(),
 }
+
+# Final states: nothing moves out of them (derived, so it cannot drift from the table).
+FINAL = frozenset(state for state, targets in TRANSITIONS.items() if not targets)
 
 STATUS_ZH = {
     "submitted": "已提交（材料待补）",

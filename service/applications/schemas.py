@@ -163,13 +163,3 @@ Application = MerchantApplication | NgoApplication
 
 class Withdrawal(Strict):
     reason: Annotated[str, Meta(max_length=1000)] = ""
-
-
-class Created(msgspec.Struct):
-    id: str
-    kind: str
-    round: str
-    status: str
-    applicant_token: str
-    requirements: dict[str, Any]
-    status_url: str

@@ -8,7 +8,6 @@ from uuid import UUID
 import msgspec
 
 Role = Literal["admin", "reviewer", "dispatcher"]
-ROLES: tuple[Role, ...] = ("admin", "reviewer", "dispatcher")
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):

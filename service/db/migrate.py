@@ -61,11 +61,6 @@ async def applied_versions(conn: asyncpg.Connection) -> dict[str, str]:
     return {r["version"]: r["checksum"] for r in rows}
 
 
-async def pending(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    done = await applied_versions(conn)
-    return [m for m in discover(directory) if m.version not in done]
-
-
 async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
     """Apply every pending migration; return the versions applied now."""
     applied_now: list[str] = []

@@ -6,11 +6,10 @@ from uuid import UUID
 
 import asyncpg
 
+from service.applications import lifecycle
 from service.auth.principal import Principal
 from service.http.problems import Conflict, Forbidden
 from service.review.scorecards import SQL
-
-CLOSED = frozenset({"approved", "rejected", "withdrawn"})
 
 
 async def require_panel_member(
@@ -30,5 +29,5 @@ async def require_panel_member(
 
 
 def require_open(status: str) -> None:
-    if status in CLOSED:
+    if status in lifecycle.FINAL:
         raise Conflict(f"The application is already {status}.", "该申请已有结论，不能再评审。")
