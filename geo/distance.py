@@ -1,11 +1,22 @@
-"""Geodesic distances and areas on the WGS-84 ellipsoid (pyproj's Karney algorithms)."""
+"""Geodesic distances and areas on the WGS-84 ellipsoid, and metric distances near a point.
+
+Point-to-point distances and areas use pyproj's Karney algorithms. Distances between shapes
+(a store's zone and a community) project the few nearby geometries into an azimuthal
+equidistant (AEQD) projection centred on the query geometry: from the centre, AEQD distances
+are exact geodesic distances; a few kilometres away the error stays well below a metre, which
+is all walking distance and the pilot gate need. A single national projection would be wrong
+somewhere among 11 provinces.
+"""
 
 from __future__ import annotations
+
+import math
+from functools import lru_cache
 
 import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
-from pyproj import Geod
+from pyproj import Geod, Transformer
 from shapely.geometry.base import BaseGeometry
 
 # One shared instance: Geod is immutable and cheap to call, expensive-ish to build.
@@ -38,3 +49,47 @@ def geodesic_area_m2(geom: BaseGeometry) -> float:
     # be added, not subtracted: normalise to shells CCW / holes CW first.
     area, _ = GEOD.geometry_area_perimeter(shapely.orient_polygons(geom))
     return abs(float(area))
+
+
+# Shortest degree lengths (metres) on WGS-84: a degree of latitude is never shorter than at the
+# equator, a degree of longitude is 111,320 m * cos(lat) at most 0.4 % longer than the sphere.
+_M_PER_DEG_LAT_MIN = 110_574.0
+_M_PER_DEG_LON_EQ = 111_320.0
+_SAFETY = 1.02
+
+
+@lru_cache(maxsize=4096)
+def _aeqd(lon: float, lat: float) -> Transformer:
+    # A PROJ pipeline string builds in ~0.06 ms, versus ~12 ms through CRS objects.
+    return Transformer.from_pipeline(
+        "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+        f"+step +proj=aeqd +lat_0={lat!r} +lon_0={lon!r} +ellps=WGS84"
+    )
+
+
+def to_local(geoms: np.ndarray | BaseGeometry, lon: float, lat: float):
+    """Project WGS-84 geometries into metres around (lon, lat)."""
+    tr = _aeqd(lon, lat)
+
+    def fwd(xy: np.ndarray) -> np.ndarray:
+        x, y = tr.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack((x, y))
+
+    return shapely.transform(geoms, fwd)
+
+
+def search_box(geom: BaseGeometry, distance_m: float) -> shapely.Polygon:
+    """A lon/lat box sure to contain every point within distance_m of geom."""
+    minx, miny, maxx, maxy = geom.bounds
+    dlat = distance_m / _M_PER_DEG_LAT_MIN * _SAFETY
+    worst_lat = min(max(abs(miny), abs(maxy)) + dlat, 89.0)
+    dlon = distance_m / (_M_PER_DEG_LON_EQ * math.cos(math.radians(worst_lat))) * _SAFETY
+    return shapely.box(minx - dlon, miny - dlat, maxx + dlon, maxy + dlat)
+
+
+def distances_m(origin: BaseGeometry, targets: np.ndarray) -> np.ndarray:
+    """Metric distance from origin to each target geometry, measured around origin's centre."""
+    centre = origin.centroid if origin.geom_type != "Point" else origin
+    lon, lat = float(centre.x), float(centre.y)
+    local_origin = to_local(origin, lon, lat)
+    return shapely.distance(local_origin, to_local(targets, lon, lat))

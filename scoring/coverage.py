@@ -15,7 +15,7 @@ import shapely
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
-from scoring.geodesy import distances_m, search_box
+from geo.distance import distances_m, search_box
 from scoring.models import CommunityFacts, StoreFacts
 from scoring.rubric import PriorityWeights, Rubric
 

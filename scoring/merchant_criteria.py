@@ -85,18 +85,20 @@ def delivery(
         "mobility_assist": 1.0 if any(s.mobility_assist for s in stores) else 0.0,
     }
     points = {p: round(DELIVERY_POINTS[p] * v, 1) for p, v in parts.items()}
-    zh = (f"送货上门门店{len(delivering)}家（{points['home_delivery']}/30）；"
-          f"配送可达{num(reach_hh)}户（{points['reach']}/25）；"
+    # "(earned/possible)" from the same table as the score, so text and score cannot disagree.
+    of = {p: f"{points[p]}/{DELIVERY_POINTS[p]}" for p in DELIVERY_POINTS}
+    zh = (f"送货上门门店{len(delivering)}家（{of['home_delivery']}）；"
+          f"配送可达{num(reach_hh)}户（{of['reach']}）；"
           f"日服务能力{num(capacity)}户，所服务社区共{num(served_hh)}户，"
           f"每日{num(rubric.daily_capacity_full_marks)}户得满分"
-          f"（{points['capacity']}/20）；24小时应急（{points['emergency_24h']}/15）；"
-          f"助行服务（{points['mobility_assist']}/10）。")
-    en = (f"{len(delivering)} store(s) deliver home ({points['home_delivery']}/30); "
-          f"delivery reaches {num(reach_hh)} households ({points['reach']}/25); "
+          f"（{of['capacity']}）；24小时应急（{of['emergency_24h']}）；"
+          f"助行服务（{of['mobility_assist']}）。")
+    en = (f"{len(delivering)} store(s) deliver home ({of['home_delivery']}); "
+          f"delivery reaches {num(reach_hh)} households ({of['reach']}); "
           f"daily capacity {num(capacity)} for {num(served_hh)} households served, full at "
-          f"{num(rubric.daily_capacity_full_marks)} a day ({points['capacity']}/20); "
-          f"24-hour emergency ({points['emergency_24h']}/15); "
-          f"mobility assistance ({points['mobility_assist']}/10).")
+          f"{num(rubric.daily_capacity_full_marks)} a day ({of['capacity']}); "
+          f"24-hour emergency ({of['emergency_24h']}); "
+          f"mobility assistance ({of['mobility_assist']}).")
     out = {"home_delivery_stores": delivering, "delivery_households": reach_hh,
            "served_households": served_hh, "daily_capacity": capacity,
            "emergency_24h_stores": [s.key for s in stores if s.emergency_24h],
@@ -105,21 +107,27 @@ def delivery(
     return Draft("delivery", sum(DELIVERY_POINTS[p] * v for p, v in parts.items()), out, zh, en)
 
 
+# Points inside the settlement sub-score; they sum to 100.
+SETTLEMENT_POINTS = {"wechat_pay": 40, "settlement_contact": 20, "data_feedback": 20,
+                     "trained_staff": 20}
+
+
 def settlement(facts: MerchantFacts, rubric: Rubric) -> Draft:
     cap = rubric.trained_staff_full_marks
-    staff = min(facts.trained_staff, cap) / cap
-    points = {"wechat_pay": 40.0 if facts.has_wechat_pay_mch_id else 0.0,
-              "settlement_contact": 20.0 if facts.has_settlement_contact else 0.0,
-              "data_feedback": 20.0 if facts.data_feedback else 0.0,
-              "trained_staff": round(20.0 * staff, 1)}
-    zh = (f"微信支付直连商户号（{points['wechat_pay']}/40）；结算对账联系人"
-          f"（{points['settlement_contact']}/20）；承诺数据反馈（{points['data_feedback']}/20）；"
-          f"已培训员工{facts.trained_staff}名，{cap}名得满分（{points['trained_staff']}/20）。")
-    en = (f"Direct WeChat Pay merchant account ({points['wechat_pay']}/40); settlement contact "
-          f"({points['settlement_contact']}/20); data feedback commitment "
-          f"({points['data_feedback']}/20); {facts.trained_staff} trained staff, full marks at "
-          f"{cap} ({points['trained_staff']}/20).")
-    score = points["wechat_pay"] + points["settlement_contact"] + points["data_feedback"]
-    score += 20.0 * staff  # unrounded, so the sub-score is exact
+    parts = {"wechat_pay": 1.0 if facts.has_wechat_pay_mch_id else 0.0,
+             "settlement_contact": 1.0 if facts.has_settlement_contact else 0.0,
+             "data_feedback": 1.0 if facts.data_feedback else 0.0,
+             "trained_staff": min(facts.trained_staff, cap) / cap}
+    points = {p: round(float(SETTLEMENT_POINTS[p]) * v, 1) for p, v in parts.items()}
+    of = {p: f"{points[p]}/{SETTLEMENT_POINTS[p]}" for p in SETTLEMENT_POINTS}
+    zh = (f"微信支付直连商户号（{of['wechat_pay']}）；结算对账联系人"
+          f"（{of['settlement_contact']}）；承诺数据反馈（{of['data_feedback']}）；"
+          f"已培训员工{facts.trained_staff}名，{cap}名得满分（{of['trained_staff']}）。")
+    en = (f"Direct WeChat Pay merchant account ({of['wechat_pay']}); settlement contact "
+          f"({of['settlement_contact']}); data feedback commitment "
+          f"({of['data_feedback']}); {facts.trained_staff} trained staff, full marks at "
+          f"{cap} ({of['trained_staff']}).")
+    # unrounded, so the sub-score is exact
+    score = sum(SETTLEMENT_POINTS[p] * v for p, v in parts.items())
     return Draft("settlement", score, {"trained_staff": facts.trained_staff, "points": points},
                  zh, en)

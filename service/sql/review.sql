@@ -45,14 +45,14 @@ CROSS JOIN LATERAL (
     SELECT COALESCE(array_agg(x.id), '{}'::uuid[]) AS ids
     FROM (SELECT s.id FROM stores s
           WHERE s.status = 'active' AND s.home_delivery AND ST_Intersects(s.zone, cg.interior)
-            AND s.application_id IS DISTINCT FROM $3
+            AND ($3::uuid IS NULL OR s.application_id IS DISTINCT FROM $3)
           LIMIT $4) x
 ) d
 CROSS JOIN LATERAL (
     SELECT COALESCE(array_agg(x.id), '{}'::uuid[]) AS ids
     FROM (SELECT s.id FROM stores s
           WHERE s.status = 'active' AND ST_DWithin(s.geom::geography, cg.g, $2, false)
-            AND s.application_id IS DISTINCT FROM $3
+            AND ($3::uuid IS NULL OR s.application_id IS DISTINCT FROM $3)
           LIMIT $4) x
 ) w
 CROSS JOIN LATERAL (

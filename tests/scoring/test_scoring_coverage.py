@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scoring_builders import BEIJING, GEOD, GRID_INDEX, community, offset, square, store
 
+from geo.distance import distances_m
 from scoring import (
     CommunityIndex,
     communities_served_by,
@@ -16,7 +17,6 @@ from scoring import (
     network_counts,
     rubric_from_dict,
 )
-from scoring.geodesy import distances_m
 
 RUBRIC = default_rubric()
 

@@ -199,3 +199,51 @@ def test_ngo_saturation_and_people_per_household():
     assert card.criterion("people").facts["households_served"] == households
     veteran = score_ngo(dataclasses.replace(base, disaster_experience_years=60), GRID_INDEX, RUBRIC)
     assert 99 < veteran.criterion("experience").score <= 100
+
+
+# The programme's rubric, written out: each part of a sub-score is pinned by toggling it alone.
+DELIVERY_PARTS = {"home_delivery": 30, "emergency_24h": 15, "mobility_assist": 10}
+SETTLEMENT_PARTS = {"wechat": 40, "contact": 20, "feedback": 20}
+
+
+def delivery_score(**flags: bool) -> float:
+    # 60 km from every pilot: the store serves no community, so reach and capacity stay 0 and
+    # the toggled part is the only difference.
+    card = score_merchant(merchant(store("far", 60_000, 60_000, zone_m=500.0, **flags)),
+                          GRID_INDEX, RUBRIC, {})
+    return card.criterion("delivery").score
+
+
+def test_each_boolean_delivery_part_is_worth_exactly_its_points():
+    assert delivery_score() == 0.0
+    for part, points in DELIVERY_PARTS.items():
+        assert delivery_score(**{part: True}) == points, part
+    assert delivery_score(**dict.fromkeys(DELIVERY_PARTS, True)) == 55
+
+
+def test_reach_and_capacity_parts_scale_with_households_served():
+    # G11 (the grid's centre) has 1,100 households; the store sits inside it.
+    centre = GRID_INDEX.by_code["G11"]
+    hh = centre.households
+    for capacity in (0, 200, 5000):
+        card = score_merchant(
+            merchant(store("c", 0, 0, zone_m=100.0, home_delivery=True, daily_capacity=capacity)),
+            GRID_INDEX, RUBRIC, {})
+        expected = (30 + 25 * min(1.0, hh / RUBRIC.delivery_full_households)
+                    + 20 * min(1.0, min(capacity, hh) / RUBRIC.daily_capacity_full_marks))
+        assert abs(card.criterion("delivery").score - expected) < 0.006, capacity  # 2 decimals
+
+
+def test_each_settlement_part_is_worth_exactly_its_points():
+    def settlement(**kw) -> float:
+        base = {"wechat": False, "contact": False, "feedback": False, "trained": 0}
+        card = score_merchant(merchant(store("a"), **{**base, **kw}), GRID_INDEX, RUBRIC, {})
+        return card.criterion("settlement").score
+
+    assert settlement() == 0.0
+    for part, points in SETTLEMENT_PARTS.items():
+        assert settlement(**{part: True}) == points, part
+    full = RUBRIC.trained_staff_full_marks
+    assert settlement(trained=full) == 20
+    assert settlement(trained=full * 3) == 20  # capped
+    assert abs(settlement(trained=1) - 20 / full) < 0.006
