@@ -41,10 +41,10 @@ async function loadUsers() {
   document.querySelector("#users tbody").replaceChildren(...r.data.map((u) =>
     el("tr", { "data-user": u.name },
       el("td", { class: "name", text: u.name }),
-      el("td", { text: ROLE_ZH[u.role] || u.role }),
-      el("td", { text: u.can_decide ? "是" : "否" }),
-      el("td", { class: "num", text: String(u.active_tokens) }),
-      el("td", {}, el("div", { class: "actions-cell" },
+      el("td", { "data-label": "角色", text: ROLE_ZH[u.role] || u.role }),
+      el("td", { "data-label": "可作决定", text: u.can_decide ? "是" : "否" }),
+      el("td", { class: "num", "data-label": "有效令牌", text: String(u.active_tokens) }),
+      el("td", { class: "actions" }, el("div", { class: "actions-cell" },
         el("button", { type: "button", class: "danger", disabled: u.active_tokens === 0,
           "aria-label": `撤销 ${u.name} 的令牌`, text: "撤销令牌", onclick: () => revoke(u.name) }))))));
   if (state.round) await loadPanel();
@@ -124,10 +124,10 @@ async function loadRounds() {
   document.querySelector("#rounds tbody").replaceChildren(...r.data.map((round) =>
     el("tr", { "data-round": round.code },
       el("td", { class: "name" }, el("strong", { text: round.name }), el("br"), el("span", { class: "hint", text: round.code })),
-      el("td", { text: ROUND_ZH[round.status] || round.status }),
-      el("td", { class: "num", text: round.rubric_version == null ? "—" : `第 ${round.rubric_version} 版` }),
-      el("td", { class: "num", text: String(round.applications) }),
-      el("td", {}, el("div", { class: "actions-cell" },
+      el("td", { "data-label": "状态", text: ROUND_ZH[round.status] || round.status }),
+      el("td", { class: "num", "data-label": "细则版本", text: round.rubric_version == null ? "—" : `第 ${round.rubric_version} 版` }),
+      el("td", { class: "num", "data-label": "申请数", text: String(round.applications) }),
+      el("td", { class: "actions" }, el("div", { class: "actions-cell" },
         el("button", { type: "button", class: "secondary", text: round.status === "open" ? "关闭批次" : "开启批次",
           onclick: () => setStatus(round, round.status === "open" ? "closed" : "open") }),
         el("button", { type: "button", class: "secondary", text: "重新评分", onclick: () => rescore(round) }),

@@ -160,7 +160,7 @@ shortlistForm.addEventListener("submit", async (event) => {
     r.data.picks.length
       ? el("ol", { id: "shortlist-picks" }, r.data.picks.map((p) =>
         el("li", {}, el("a", { href: `/review/applications/${p.id}`, text: p.legal_name }),
-          ` · 新增覆盖 ${fmt(p.marginal_gain, 1)} 分 · 补上 ${p.communities_added.length} 个社区`)))
+          ` · 新增覆盖重点人群（加权）${fmt(p.marginal_gain, 0)} 人 · 补上 ${p.communities_added.length} 个社区的缺口`)))
       : el("p", { class: "hint", text: "没有可推荐的候选（需符合条件且尚未决定的商家申请）。" }),
     r.data.below_target.length
       ? el("div", {}, el("h3", { text: `仍低于目标的社区（${r.data.below_target.length} 个）` }),
