@@ -74,6 +74,20 @@ async def test_admin_journey(server: str, tokens: dict[str, str], open_page) -> 
     assert "第 1 版" in header and "第 2 版" in header
     changed_cells = await page.locator("#rubrics td.changed").all_inner_texts()
     assert sorted(changed_cells) == ["0.2", "0.2", "0.6"]
+    # A third version from the page: a negative weight is refused next to its field.
+    settlement = page.get_by_label("新版本：商家权重 · 结算与数据准备")
+    assert await settlement.input_value() == "0.6"
+    await settlement.fill("-1")
+    await page.get_by_role("button", name="保存为第 3 版").click()
+    await page.locator('[data-pointer="/rubric/merchant_weights/settlement"] .field-error').filter(
+        has_text="请输入 0 到 1000000 之间的数字"
+    ).wait_for()
+    await settlement.fill("0.5")
+    await page.get_by_label("新版本：商家权重 · 社区覆盖").fill("0.3")
+    await page.get_by_role("button", name="保存为第 3 版").click()
+    await page.locator("#rubric-done").filter(has_text="已保存第 3 版").wait_for()
+    assert "第 3 版" in await page.locator("#rubrics thead").inner_text()
+    assert await page.get_by_label("新版本：商家权重 · 社区覆盖").input_value() == "0.3"
     await page.get_by_label("加入评审组").select_option("reviewer-zhang")
     await page.get_by_role("button", name="加入评审组").click()
     await page.locator('#panel li[data-member="reviewer-zhang"]').wait_for()
@@ -87,7 +101,7 @@ async def test_admin_journey(server: str, tokens: dict[str, str], open_page) -> 
     # Rescore with the new rubric; close and reopen the round.
     await beijing2.get_by_role("button", name="重新评分").click()
     done = page.locator("#rounds-done")
-    await done.filter(has_text="已按第 2 版细则重新评分 1 份申请").wait_for()
+    await done.filter(has_text="已按第 3 版细则重新评分 1 份申请").wait_for()
     await beijing2.get_by_role("button", name="关闭批次").click()
     await page.get_by_role("dialog").get_by_role("button", name="关闭批次").click()
     await beijing2.filter(has_text="已结束").wait_for()
@@ -97,7 +111,7 @@ async def test_admin_journey(server: str, tokens: dict[str, str], open_page) -> 
         card = await http.get(
             f"/api/v1/applications/{created['id']}/scorecard", headers=admin_headers
         )
-        assert card.json()["rubric_version"] == 2
+        assert card.json()["rubric_version"] == 3
 
     # Revoke: asked first; afterwards the reviewer's token no longer works.
     zhang = page.locator('#users tr[data-user="reviewer-zhang"]')

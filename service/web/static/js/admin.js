@@ -3,10 +3,10 @@
 
 import { api, el, labels, problemText, say } from "./common.js";
 import { clearErrors, showProblem } from "./errors.js";
-import { confirmAction, localProblem, noEnterSubmit } from "./forms.js";
+import { confirmAction, localProblem, noEnterSubmit, numberIn } from "./forms.js";
 import { requireStaff } from "./staff.js";
 
-const state = { token: "", users: [], rounds: [], round: null };
+const state = { token: "", users: [], rounds: [], round: null, rubric: null };
 const ROLE_ZH = { admin: "管理员", reviewer: "评审", dispatcher: "调度员" };
 const ROUND_ZH = { open: "进行中", closed: "已结束" };
 const RUBRIC_ZH = {
@@ -59,8 +59,8 @@ async function revoke(name) {
   });
   if (!sure) return;
   const r = await api_("DELETE", `/api/v1/users/${encodeURIComponent(name)}/tokens`);
-  say(document.getElementById("users-done"), r.ok ? `已撤销 ${name} 的全部令牌。` : problemText(r));
   await loadUsers();
+  say(document.getElementById("users-done"), r.ok ? `已撤销 ${name} 的全部令牌。` : problemText(r));
 }
 
 const userForm = document.getElementById("user-form");
@@ -144,8 +144,8 @@ async function setStatus(round, status) {
     if (!sure) return;
   }
   const r = await api_("PATCH", `/api/v1/rounds/${encodeURIComponent(round.code)}`, { status });
-  say(document.getElementById("rounds-done"), r.ok ? `「${round.name}」已${status === "open" ? "开启" : "关闭"}。` : problemText(r));
   await loadRounds();
+  say(document.getElementById("rounds-done"), r.ok ? `「${round.name}」已${status === "open" ? "开启" : "关闭"}。` : problemText(r));
 }
 
 async function rescore(round) {
@@ -247,15 +247,80 @@ async function loadRubrics() {
   }
   const versions = r.data.map((v) => ({ ...v, flat: flatten(v.rubric) }));
   const keys = [...new Set(versions.flatMap((v) => Object.keys(v.flat)))];
+  const latest = versions[versions.length - 1];
+  state.rubric = latest;
   const show = (v) => (v === undefined ? "—" : typeof v === "boolean" ? (v ? "是" : "否") : String(v));
+  // The last column edits a copy of the latest version: saved as the next version.
+  const editor = (key) => {
+    const v = latest.flat[key];
+    const attrs = { "data-key": key, "aria-label": `新版本：${keyZh(key)}` };
+    if (typeof v === "boolean") return el("input", { ...attrs, type: "checkbox", checked: v });
+    if (typeof v === "number") return el("input", { ...attrs, class: "rubric-value", inputmode: "decimal", autocomplete: "off", value: String(v) });
+    return el("span", { text: show(v) });
+  };
   table.replaceChildren(
     el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "项目" }),
-      versions.map((v) => el("th", { scope: "col", text: `第 ${v.version} 版`, title: `${v.created_by} · ${v.created_at.slice(0, 10)}` })))),
+      versions.map((v) => el("th", { scope: "col", text: `第 ${v.version} 版`, title: `${v.created_by} · ${v.created_at.slice(0, 10)}` })),
+      el("th", { scope: "col", text: `拟定第 ${latest.version + 1} 版` }))),
     el("tbody", {}, keys.map((key) => el("tr", {},
       el("th", { scope: "row", text: keyZh(key) }),
       versions.map((v, i) => el("td", {
         class: i > 0 && JSON.stringify(v.flat[key]) !== JSON.stringify(versions[i - 1].flat[key]) ? "changed num" : "num",
         text: show(v.flat[key]),
-      }))))),
+      })),
+      el("td", { class: "field", "data-pointer": `/rubric/${key.replaceAll(".", "/")}` }, editor(key))))),
   );
+  document.getElementById("rubric-save").textContent = `保存为第 ${latest.version + 1} 版`;
 }
+
+function unflatten(flat) {
+  const out = {};
+  for (const [key, value] of Object.entries(flat)) {
+    const parts = key.split(".");
+    let node = out;
+    for (const p of parts.slice(0, -1)) node = node[p] ??= {};
+    node[parts[parts.length - 1]] = value;
+  }
+  return out;
+}
+
+const rubricForm = document.getElementById("rubric-form");
+noEnterSubmit(rubricForm);
+rubricForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const problem = document.getElementById("rubric-problem");
+  const done = document.getElementById("rubric-done");
+  const flat = { ...state.rubric.flat };
+  const wrong = [];
+  rubricForm.querySelectorAll("[data-key]").forEach((input) => {
+    const key = input.dataset.key;
+    if (input.type === "checkbox") {
+      flat[key] = input.checked;
+      return;
+    }
+    const n = numberIn(input, { min: 0, max: 1000000 });
+    if (n.error) wrong.push([`/rubric/${key.replaceAll(".", "/")}`, n.error]);
+    else flat[key] = n.value;
+  });
+  if (wrong.length) {
+    say(done, "");
+    showProblem(rubricForm, problem, localProblem(wrong));
+    return;
+  }
+  const unchanged = Object.keys(flat).every((k) => JSON.stringify(flat[k]) === JSON.stringify(state.rubric.flat[k]));
+  if (unchanged) {
+    say(done, "");
+    showProblem(rubricForm, problem, { ok: false, status: 422, data: { detail_zh: "与最新版本相同：请先在最后一列修改至少一项。" } });
+    return;
+  }
+  const r = await api_("PUT", `/api/v1/rounds/${encodeURIComponent(state.round.code)}/rubric`, { rubric: unflatten(flat) });
+  if (!r.ok) {
+    say(done, "");
+    showProblem(rubricForm, problem, r);
+    return;
+  }
+  clearErrors(rubricForm);
+  problem.hidden = true;
+  await Promise.all([loadRubrics(), loadRounds()]);
+  say(done, `已保存第 ${r.data.rubric_version} 版。已有评分卡仍按旧版本计算，点「重新评分」后按新版本计算。`);
+});
