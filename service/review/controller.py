@@ -64,6 +64,12 @@ class ReviewController(Controller):
                 conn, _principal(request), application_id, body(request, ReviewIn)
             )
 
+    @get("/conflicts", opt=PANEL, summary="Conflicts of interest declared on it")
+    async def conflicts(self, request: Request, application_id: UUID) -> list[dict[str, Any]]:
+        async with request.app.state.pool.acquire() as conn:
+            await applications.fetch(conn, application_id, _principal(request))
+            return await service.conflicts_of(conn, application_id)
+
     @post(
         "/conflicts",
         opt=PANEL,
@@ -82,14 +88,14 @@ class ReviewController(Controller):
         "/info-requests",
         opt=PANEL,
         status_code=HTTP_201_CREATED,
-        summary="Ask the applicant for information (moves it to info_requested)",
+        summary="Ask the applicant for information or documents (moves it to info_requested)",
     )
     async def info_request(
         self, request: Request, application_id: UUID, data: InfoRequestIn
     ) -> dict[str, Any]:
-        question = body(request, InfoRequestIn).question
+        ask = body(request, InfoRequestIn)
         async with request.app.state.pool.acquire() as conn:
-            return await service.request_info(conn, _principal(request), application_id, question)
+            return await service.request_info(conn, _principal(request), application_id, ask)
 
     @post(
         "/decision",

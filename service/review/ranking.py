@@ -33,6 +33,9 @@ async def ranking(conn: asyncpg.Connection, round_code: str) -> dict[str, Any]:
     reviews: dict[Any, list[ReviewScores]] = defaultdict(list)
     for r in await conn.fetch(SQL.reviews_in_round, round_code):
         reviews[r["application_id"]].append(ReviewScores(r["reviewer"], r["scores"]))
+    recused: dict[Any, list[str]] = defaultdict(list)
+    for r in await conn.fetch(SQL.conflicts_in_round, round_code):
+        recused[r["application_id"]].append(r["reviewer"])
     items = []
     for row in await conn.fetch(SQL.ranking_rows, round_code):
         if row["card"] is None:
@@ -48,10 +51,14 @@ async def ranking(conn: asyncpg.Connection, round_code: str) -> dict[str, Any]:
                 "version": row["version"],
                 "eligible": card.eligible,
                 "automatic_total": round(card.total, 2),
-                "panel_total": round(panel.panel_total, 2),
+                # Blank while nobody's review counts: the aggregate would only echo the
+                # automatic score and read as if the panel had agreed with it.
+                "panel_total": round(panel.panel_total, 2) if panel.review_count else None,
+                "order_total": panel.panel_total,
                 "contested": panel.contested,
                 "spread": panel.spread,
                 "review_count": panel.review_count,
+                "recused": recused[row["id"]],
                 "rubric_version": row["rubric_version"],
                 "stale_rubric": row["rubric_version"] != rubric.version,
                 "criteria": {
@@ -71,14 +78,17 @@ async def ranking(conn: asyncpg.Connection, round_code: str) -> dict[str, Any]:
                 "served_communities": list(card.served_communities),
             }
         )
-    # Eligible first, then the panel score; ties broken by the automatic score, then id.
-    items.sort(key=lambda i: (not i["eligible"], -i["panel_total"], -i["automatic_total"], i["id"]))
+    # Eligible first, then the panel score (the automatic one while unreviewed); ties broken
+    # by the automatic score, then id.
+    items.sort(key=lambda i: (not i["eligible"], -i["order_total"], -i["automatic_total"], i["id"]))
     for rank, item in enumerate(items, start=1):
         item["rank"] = rank
+        del item["order_total"]
     return {
         "round": round_code,
         "rubric_version": rubric.version,
-        "order": "eligible first, then panel_total, automatic_total, id",
+        "order": "eligible first, then panel_total (automatic_total while unreviewed), "
+        "automatic_total, id",
         "items": items,
     }
 

@@ -38,8 +38,13 @@ class ConflictIn(Strict):
     reason: Annotated[str, Meta(min_length=2, max_length=1000)]
 
 
+# A document kind as the applicant side names it (business_licence, food_licence, ...).
+DocumentKind = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+
+
 class InfoRequestIn(Strict):
     question: Annotated[str, Meta(min_length=2, max_length=2000)]
+    requested_documents: Annotated[list[DocumentKind], Meta(max_length=10)] = []
 
 
 class DecisionIn(Strict):

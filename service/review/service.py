@@ -16,7 +16,7 @@ from service.auth.principal import Principal
 from service.http.problems import FieldError, Forbidden, PreconditionRequired, invalid
 from service.registry.writer import RegistryStoreIn, add_store
 from service.review.panel import require_open, require_panel_member
-from service.review.schemas import DecisionIn, ReviewIn
+from service.review.schemas import DecisionIn, InfoRequestIn, ReviewIn
 from service.review.scorecards import SQL
 from service.validation import collect
 
@@ -91,19 +91,26 @@ async def refresh_requirements(
 
 
 async def request_info(
-    conn: asyncpg.Connection, principal: Principal, application_id: UUID, question: str
+    conn: asyncpg.Connection, principal: Principal, application_id: UUID, ask: InfoRequestIn
 ) -> dict[str, Any]:
     app = await _application(conn, principal, application_id)
     await require_panel_member(conn, principal, app["round_code"], application_id)
+    documents = list(dict.fromkeys(ask.requested_documents))  # once each, in the given order
     async with conn.transaction():
         await applications.transition(
-            conn, application_id, "info_requested", principal.name, question
+            conn, application_id, "info_requested", principal.name, ask.question
         )
         request_id = await conn.fetchval(
-            SQL.insert_info_request, application_id, question, principal.name
+            SQL.insert_info_request, application_id, ask.question, principal.name, documents
         )
         reqs = await refresh_requirements(conn, application_id, app["payload"])
-    return {"id": request_id, "status": "info_requested", "requirements": reqs}
+    return {
+        "id": request_id,
+        "status": "info_requested",
+        "question": ask.question,
+        "requested_documents": documents,
+        "requirements": reqs,
+    }
 
 
 async def enter_registry(conn: asyncpg.Connection, application: asyncpg.Record) -> list[str]:
@@ -174,5 +181,10 @@ async def decide(
 
 async def reviews_of(conn: asyncpg.Connection, application_id: UUID) -> list[dict[str, Any]]:
     rows = await conn.fetch(SQL.reviews_of, application_id)
+    return [msgspec.to_builtins(dict(r)) for r in rows]
+
+
+async def conflicts_of(conn: asyncpg.Connection, application_id: UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch(SQL.conflicts_of, application_id)
     return [msgspec.to_builtins(dict(r)) for r in rows]
 

@@ -51,11 +51,26 @@ class RoundsController(Controller):
                 conn, new.code, new.name, new.status, new.rubric, principal.name
             )
 
-    @get("/", opt={"roles": ("reviewer", "dispatcher")}, summary="List rounds")
+    @get(
+        "/",
+        opt={"roles": ("reviewer", "dispatcher")},
+        summary="List rounds (on_panel: whether the caller may score in it)",
+    )
     async def list(self, request: Request) -> list[dict[str, Any]]:
+        principal = current_principal(request)
+        assert principal is not None
         async with request.app.state.pool.acquire() as conn:
             rows = await conn.fetch(SQL.list_rounds)
-        return [msgspec.to_builtins(dict(r)) for r in rows]
+            panels = await conn.fetch(SQL.rounds_on_panel, principal.user_id)
+        mine = {r["round_code"] for r in panels}
+        # Said up front, so a reviewer off the panel learns it before filling in scores.
+        return [
+            {
+                **msgspec.to_builtins(dict(r)),
+                "on_panel": principal.role == "admin" or r["code"] in mine,
+            }
+            for r in rows
+        ]
 
     @patch("/{code:str}", opt=ADMIN, summary="Open or close a round")
     async def set_status(self, request: Request, code: str, data: RoundStatus) -> dict[str, str]:
@@ -73,6 +88,13 @@ class RoundsController(Controller):
             return await service.new_rubric_version(
                 conn, code, body(request, RubricIn).rubric, principal.name
             )
+
+    @get("/{code:str}/rubrics", opt=ADMIN, summary="Every rubric version of the round")
+    async def rubrics(self, request: Request, code: str) -> list[dict[str, Any]]:
+        async with request.app.state.pool.acquire() as conn:
+            await service.require_round(conn, code)
+            rows = await conn.fetch(SQL.rubric_versions, code)
+        return [msgspec.to_builtins(dict(r)) for r in rows]
 
     @post(
         "/{code:str}/rescore",

@@ -71,7 +71,7 @@ SELECT id, action, actor, from_status, to_status, reason, details, at
 FROM audit_log WHERE entity = 'application' AND entity_id = $1 ORDER BY id;
 
 -- name: info_requests
-SELECT id, question, requested_by, requested_at, answer, answered_at
+SELECT id, question, requested_by, requested_at, answer, answered_at, requested_documents
 FROM info_requests WHERE application_id = $1 ORDER BY id;
 
 -- name: answer_open_info_requests

@@ -110,15 +110,40 @@ ON CONFLICT (application_id, user_id) DO UPDATE SET
 RETURNING (xmax = 0) AS created;
 
 -- name: reviews_of
-SELECT u.name AS reviewer, r.scores, r.comment, r.created_at, r.updated_at
+-- A review whose author later declared a conflict stays readable but no longer counts.
+SELECT u.name AS reviewer, r.scores, r.comment, r.created_at, r.updated_at,
+       NOT EXISTS (SELECT 1 FROM conflicts c
+                   WHERE c.application_id = r.application_id AND c.user_id = r.user_id)
+           AS counted
 FROM reviews r JOIN users u ON u.id = r.user_id
 WHERE r.application_id = $1 ORDER BY u.name;
 
 -- name: reviews_in_round
+-- Only the reviews that count: a conflict declared after scoring takes the review out.
 SELECT r.application_id, u.name AS reviewer, r.scores
 FROM reviews r JOIN users u ON u.id = r.user_id
 JOIN applications a ON a.id = r.application_id
-WHERE a.round_code = $1;
+WHERE a.round_code = $1
+  AND NOT EXISTS (SELECT 1 FROM conflicts c
+                  WHERE c.application_id = r.application_id AND c.user_id = r.user_id);
+
+-- name: conflicts_in_round
+SELECT c.application_id, u.name AS reviewer
+FROM conflicts c JOIN users u ON u.id = c.user_id
+JOIN applications a ON a.id = c.application_id
+WHERE a.round_code = $1 ORDER BY u.name;
+
+-- name: conflicts_of
+SELECT u.name AS reviewer, c.reason, c.declared_at
+FROM conflicts c JOIN users u ON u.id = c.user_id
+WHERE c.application_id = $1 ORDER BY c.declared_at, u.name;
+
+-- name: rubric_versions
+SELECT version, rubric, created_by, created_at FROM rubrics WHERE round_code = $1
+ORDER BY version;
+
+-- name: rounds_on_panel
+SELECT round_code FROM round_reviewers WHERE user_id = $1;
 
 -- name: ranking_rows
 SELECT a.id, a.kind, a.legal_name, a.status, a.version, a.created_at,
@@ -127,7 +152,8 @@ FROM applications a LEFT JOIN scorecards s ON s.application_id = a.id
 WHERE a.round_code = $1 AND a.status <> 'withdrawn';
 
 -- name: insert_info_request
-INSERT INTO info_requests (application_id, question, requested_by) VALUES ($1, $2, $3)
+INSERT INTO info_requests (application_id, question, requested_by, requested_documents)
+VALUES ($1, $2, $3, $4)
 RETURNING id;
 
 -- name: set_requirements

@@ -1,4 +1,4 @@
-"""GET routes of the pages: /apply, /status, /review, /dispatch (HTML, public)."""
+"""GET routes of the pages: /apply, /status, /review, /dispatch, /admin (HTML, public)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,17 @@ def _labels() -> dict[str, Any]:
         "capabilities": {c.code: c.zh for c in CAPABILITIES.values()},
         "criteria": {c.code: c.zh for c in CRITERIA.values()},
     }
+
+
+# Documents a reviewer may ask for by name; the same codes as the applicants' uploads
+# (service/documents/kinds.py); the API accepts any code of that shape.
+DOCUMENT_KINDS = {
+    "business_licence": "营业执照",
+    "food_licence": "食品经营许可证",
+    "wechat_pay_proof": "微信支付商户号证明",
+    "store_photo": "门店照片",
+    "other": "其他证明材料",
+}
 
 
 class WebController(Controller):
@@ -67,7 +78,16 @@ class WebController(Controller):
 
     @get("/review/applications/{application_id:uuid}")
     async def review_application(self, request: Request, application_id: UUID) -> Response[str]:
-        return self._render(request, "review_application.html", application_id=application_id)
+        return self._render(
+            request,
+            "review_application.html",
+            application_id=application_id,
+            document_kinds=DOCUMENT_KINDS,
+        )
+
+    @get("/admin")
+    async def admin(self, request: Request) -> Response[str]:
+        return self._render(request, "admin.html")
 
     @get("/dispatch")
     async def dispatch(self, request: Request) -> Response[str]:

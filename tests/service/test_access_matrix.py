@@ -65,6 +65,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "GET /api/v1/applications/{application_id}/scorecard": frozenset({"reviewer", "admin", "own"}),
     "GET /api/v1/applications/{application_id}/reviews": frozenset({"reviewer", "admin"}),
     "POST /api/v1/applications/{application_id}/reviews": frozenset({"reviewer", "admin"}),
+    "GET /api/v1/applications/{application_id}/conflicts": frozenset({"reviewer", "admin"}),
     "POST /api/v1/applications/{application_id}/conflicts": frozenset({"reviewer", "admin"}),
     "POST /api/v1/applications/{application_id}/info-requests": frozenset({"reviewer", "admin"}),
     "POST /api/v1/applications/{application_id}/decision": frozenset({"reviewer", "admin"}),
@@ -73,6 +74,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "POST /api/v1/rounds": frozenset({"admin"}),
     "PATCH /api/v1/rounds/{code}": frozenset({"admin"}),
     "PUT /api/v1/rounds/{code}/rubric": frozenset({"admin"}),
+    "GET /api/v1/rounds/{code}/rubrics": frozenset({"admin"}),
     "POST /api/v1/rounds/{code}/rescore": frozenset({"admin"}),
     "GET /api/v1/rounds/{code}/reviewers": frozenset({"reviewer", "admin"}),
     "PUT /api/v1/rounds/{code}/reviewers/{user}": frozenset({"admin"}),
@@ -104,6 +106,7 @@ PAGES = {
     "GET /status",
     "GET /review",
     "GET /review/applications/{application_id}",
+    "GET /admin",
     "GET /dispatch",
 }
 

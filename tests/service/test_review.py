@@ -188,6 +188,40 @@ async def test_conflict_of_interest_blocks_scoring_and_deciding(
 
 
 @pytest.mark.usefixtures("rounds")
+async def test_conflict_declared_after_review_leaves_the_aggregates(
+    client: AsyncTestClient, tokens: dict[str, str]
+) -> None:
+    """Issue 12.7: a reviewer scores 100/100/100, then declares a conflict: the review no
+    longer counts in the ranking (the ranking says so), and the audit trail keeps it."""
+    app = await submit(client, merchant(seed=525))
+    url = f"/api/v1/applications/{app['id']}"
+    r1 = bearer(tokens["reviewer"])
+
+    async def item() -> dict:
+        ranking = (await client.get("/api/v1/rounds/beijing-2/ranking", headers=r1)).json()
+        return next(i for i in ranking["items"] if i["id"] == app["id"])
+
+    before = await item()
+    assert before["review_count"] == 0 and before["panel_total"] is None
+    full = {"coverage": 100, "delivery": 100, "settlement": 100}
+    scoring = await client.post(f"{url}/reviews", headers=r1, json={"scores": full})
+    assert scoring.status_code == 201
+    scored = await item()
+    assert scored["review_count"] == 1
+    assert scored["panel_total"] > before["automatic_total"]
+    declared = await client.post(f"{url}/conflicts", headers=r1, json={"reason": "亲属任职"})
+    assert declared.status_code == 201
+    after = await item()
+    assert after["review_count"] == 0 and after["panel_total"] is None
+    assert after["recused"] == ["reviewer-1"]
+    reviews = (await client.get(f"{url}/reviews", headers=bearer(tokens["reviewer2"]))).json()
+    assert [(r["reviewer"], r["counted"]) for r in reviews] == [("reviewer-1", False)]
+    trail = (await client.get(f"{url}/audit", headers=bearer(tokens["admin"]))).json()
+    assert [a["details"]["scores"] for a in trail if a["action"] == "review"] == [full]
+    assert any(a["action"] == "conflict_declared" for a in trail)
+
+
+@pytest.mark.usefixtures("rounds")
 async def test_reviews_panel_score_and_contested(
     client: AsyncTestClient, tokens: dict[str, str]
 ) -> None:
@@ -249,6 +283,56 @@ async def test_info_request_reaches_applicant_and_answer_returns_to_review(
         app["status_url"], headers=applicant, json={"answer": "JY11105000000000"}
     )
     assert answered.status_code == 200 and answered.json()["status"] == "under_review"
+
+
+@pytest.mark.usefixtures("rounds")
+async def test_info_request_names_documents_and_bad_kinds_are_422(
+    client: AsyncTestClient, tokens: dict[str, str]
+) -> None:
+    app = await submit(client, merchant(seed=545))
+    url = f"/api/v1/applications/{app['id']}/info-requests"
+    reviewer = bearer(tokens["reviewer"])
+    bad = await client.post(
+        url, headers=reviewer, json={"question": "请上传", "requested_documents": ["营业执照"]}
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["pointer"].startswith(
+        "/requested_documents"
+    )
+    docs = ["business_licence", "food_licence", "business_licence"]
+    asked = await client.post(
+        url,
+        headers=reviewer,
+        json={"question": "请上传营业执照和食品经营许可证", "requested_documents": docs},
+    )
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["requested_documents"] == ["business_licence", "food_licence"]
+    seen = (await client.get(app["status_url"], headers=bearer(app["applicant_token"]))).json()
+    assert seen["info_requests"][0]["requested_documents"] == ["business_licence", "food_licence"]
+
+
+async def test_rounds_say_who_is_on_the_panel_and_list_rubric_versions(
+    client: AsyncTestClient, tokens: dict[str, str]
+) -> None:
+    admin = bearer(tokens["admin"])
+    assert (
+        await client.post("/api/v1/rounds", headers=admin, json={"code": "yq-1", "name": "延庆"})
+    ).status_code == 201
+    assert (await client.put("/api/v1/rounds/yq-1/reviewers/reviewer-1", headers=admin)).is_success
+    weights = {"merchant_weights": {"coverage": 0.2, "delivery": 0.2, "settlement": 0.6}}
+    assert (
+        await client.put("/api/v1/rounds/yq-1/rubric", headers=admin, json={"rubric": weights})
+    ).is_success
+
+    def panel(listing: list[dict]) -> bool:
+        return next(r["on_panel"] for r in listing if r["code"] == "yq-1")
+
+    r1 = (await client.get("/api/v1/rounds", headers=bearer(tokens["reviewer"]))).json()
+    r2 = (await client.get("/api/v1/rounds", headers=bearer(tokens["reviewer2"]))).json()
+    assert panel(r1) is True and panel(r2) is False
+    versions = (await client.get("/api/v1/rounds/yq-1/rubrics", headers=admin)).json()
+    assert [v["version"] for v in versions] == [1, 2]
+    assert versions[1]["rubric"]["merchant_weights"]["settlement"] == 0.6
+    assert (await client.get("/api/v1/rounds/nope-1/rubrics", headers=admin)).status_code == 404
 
 
 @pytest.mark.usefixtures("rounds")

@@ -1,28 +1,54 @@
-// /review: the round's ranking, sortable, filtered by status and kind.
+// /review: the round's ranking, sortable and filtered; whether the reader is on the panel;
+// a shortlist within a budget.
 
 import { api, el, fmt, labels, problemText, say, statusZh } from "./common.js";
+import { clearErrors, showProblem } from "./errors.js";
+import { localProblem, noEnterSubmit, numberIn } from "./forms.js";
 import { requireStaff } from "./staff.js";
 
-const state = { token: "", items: [], criteria: [], sort: { key: "rank", dir: 1 } };
+const state = { token: "", me: null, rounds: [], items: [], criteria: [], sort: { key: "rank", dir: 1 } };
 const KIND_ZH = { merchant: "商家", ngo: "公益伙伴" };
+const ROUND_ZH = { open: "进行中", closed: "已结束" };
 
 requireStaff(async (me, token) => {
   state.token = token;
+  state.me = me;
   document.getElementById("ranking-section").hidden = false;
   const rounds = await api("GET", "/api/v1/rounds", { token });
   const select = document.getElementById("round");
-  const list = rounds.ok ? rounds.data : [];
-  select.replaceChildren(...list.map((r) => el("option", { value: r.code, text: `${r.name}（${r.code}）` })));
-  const wanted = sessionStorage.getItem("boai.round");
-  if (wanted && list.some((r) => r.code === wanted)) select.value = wanted;
+  state.rounds = rounds.ok ? rounds.data : [];
+  select.replaceChildren(...state.rounds.map((r) =>
+    el("option", { value: r.code, text: `${r.name}（${r.code}，${ROUND_ZH[r.status] || r.status}）` })));
+  select.value = defaultRound(state.rounds);
   if (!rounds.ok) say(document.getElementById("ranking-error"), problemText(rounds));
   load();
 });
+
+// The round chosen earlier in this tab, else the newest open round the reader sits on,
+// else the newest open round, else the newest.
+function defaultRound(rounds) {
+  const wanted = sessionStorage.getItem("boai.round");
+  if (wanted && rounds.some((r) => r.code === wanted)) return wanted;
+  const newest = [...rounds].reverse();
+  const pick = newest.find((r) => r.status === "open" && r.on_panel) || newest.find((r) => r.status === "open") || newest[0];
+  return pick ? pick.code : "";
+}
+
+function panelNote(code) {
+  const round = state.rounds.find((r) => r.code === code);
+  const note = document.getElementById("panel-note");
+  if (!round || round.on_panel || state.me.role !== "reviewer") {
+    say(note, "");
+    return;
+  }
+  say(note, `您不在「${round.name}」的评审组中：可以查看排名，但不能评分、请求补充材料或作决定。请联系管理员在「管理」页把您加入本批次评审组。`);
+}
 
 async function load() {
   const code = document.getElementById("round").value;
   if (!code) return;
   sessionStorage.setItem("boai.round", code);
+  panelNote(code);
   const r = await api("GET", `/api/v1/rounds/${encodeURIComponent(code)}/ranking`, { token: state.token });
   const error = document.getElementById("ranking-error");
   if (!r.ok) {
@@ -40,18 +66,25 @@ async function load() {
 
 function columns() {
   return [
-    { key: "rank", zh: "名次", value: (i) => i.rank },
+    { key: "rank", zh: "名次", value: (i) => i.rank, digits: 0 },
     { key: "legal_name", zh: "申请单位", value: (i) => i.legal_name },
     { key: "kind", zh: "类型", value: (i) => KIND_ZH[i.kind] || i.kind },
     { key: "status", zh: "状态", value: (i) => statusZh(i.status) },
     { key: "eligible", zh: "符合条件", value: (i) => (i.eligible ? "是" : "否") },
-    { key: "panel_total", zh: "评审组得分", value: (i) => i.panel_total },
-    { key: "automatic_total", zh: "自动得分", value: (i) => i.automatic_total },
+    { key: "panel_total", zh: "评审组得分", value: (i) => i.panel_total, digits: 1 },
+    { key: "automatic_total", zh: "自动得分", value: (i) => i.automatic_total, digits: 1 },
     ...state.criteria.map((c) => ({
-      key: `c:${c}`, zh: labels.criteria[c] || c, value: (i) => (i.criteria[c] ? i.criteria[c].score : null),
+      key: `c:${c}`, zh: labels.criteria[c] || c, value: (i) => (i.criteria[c] ? i.criteria[c].score : null), digits: 1,
     })),
-    { key: "review_count", zh: "评审", value: (i) => i.review_count },
+    { key: "review_count", zh: "评审数", value: (i) => i.review_count, digits: 0 },
   ];
+}
+
+function nameCell(i) {
+  return el("td", { class: "name" },
+    el("a", { href: `/review/applications/${i.id}`, text: i.legal_name }),
+    i.contested ? el("span", { class: "badge contested", text: "意见分歧" }) : null,
+    i.recused && i.recused.length ? el("span", { class: "badge", text: `${i.recused.join("、")} 已回避` }) : null);
 }
 
 function render() {
@@ -71,7 +104,7 @@ function render() {
     });
   document.getElementById("ranking-head").replaceChildren(
     ...cols.map((c) =>
-      el("th", { scope: "col", "aria-sort": c.key === state.sort.key ? (state.sort.dir > 0 ? "ascending" : "descending") : "none" },
+      el("th", { scope: "col", class: c.key === "legal_name" ? "name" : null, "aria-sort": c.key === state.sort.key ? (state.sort.dir > 0 ? "ascending" : "descending") : "none" },
         el("button", { type: "button", class: "sort", text: c.zh, onclick: () => sortBy(c.key) }))),
   );
   const body = document.querySelector("#ranking tbody");
@@ -79,13 +112,10 @@ function render() {
     ...rows.map((i) =>
       el("tr", { "data-id": i.id },
         cols.map((c) => {
-          if (c.key === "legal_name") {
-            return el("td", {},
-              el("a", { href: `/review/applications/${i.id}`, text: i.legal_name }),
-              i.contested ? el("span", { class: "badge contested", text: " 意见分歧" }) : null);
-          }
+          if (c.key === "legal_name") return nameCell(i);
           const v = c.value(i);
-          return el("td", { text: typeof v === "number" ? fmt(v, 1) : v ?? "—" });
+          return el("td", { class: typeof v === "number" || v === null ? "num" : null, "data-col": c.key,
+            text: typeof v === "number" ? fmt(v, c.digits ?? 1) : v ?? "—" });
         }))),
   );
   if (!rows.length) body.append(el("tr", {}, el("td", { colspan: cols.length, text: "没有符合筛选条件的申请。" })));
@@ -96,7 +126,54 @@ function sortBy(key) {
   render();
 }
 
-document.getElementById("round").addEventListener("change", load);
+// The shortlist: budget checked next to its field first, then the API's answer.
+const shortlistForm = document.getElementById("shortlist-form");
+noEnterSubmit(shortlistForm);
+shortlistForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const problem = document.getElementById("shortlist-problem");
+  const result = document.getElementById("shortlist-result");
+  const budget = numberIn(document.getElementById("budget"), { min: 1, max: 10000, integer: true });
+  const k = numberIn(document.getElementById("target-k"), { min: 1, max: 50, integer: true, required: false });
+  const wrong = [];
+  if (budget.error) wrong.push(["/budget", budget.error]);
+  if (k.error) wrong.push(["/target_k", k.error]);
+  if (wrong.length) {
+    result.replaceChildren();
+    showProblem(shortlistForm, problem, localProblem(wrong));
+    return;
+  }
+  const body = { budget: budget.value, budget_unit: document.getElementById("budget-unit").value };
+  if (k.value !== null) body.target_k = k.value;
+  const code = document.getElementById("round").value;
+  const r = await api("POST", `/api/v1/rounds/${encodeURIComponent(code)}/shortlist`, { token: state.token, body });
+  if (!r.ok) {
+    result.replaceChildren();
+    showProblem(shortlistForm, problem, r);
+    return;
+  }
+  clearErrors(shortlistForm);
+  problem.hidden = true;
+  const unit = r.data.budget_unit === "stores" ? "家门店" : "家商家";
+  result.replaceChildren(
+    el("h3", { text: `推荐 ${r.data.picks.length} 家（预算 ${r.data.budget} ${unit}，每社区目标 ${r.data.target_k} 家门店）` }),
+    r.data.picks.length
+      ? el("ol", { id: "shortlist-picks" }, r.data.picks.map((p) =>
+        el("li", {}, el("a", { href: `/review/applications/${p.id}`, text: p.legal_name }),
+          ` · 新增覆盖重点人群（加权）${fmt(p.marginal_gain, 0)} 人 · 补上 ${p.communities_added.length} 个社区的缺口`)))
+      : el("p", { class: "hint", text: "没有可推荐的候选（需符合条件且尚未决定的商家申请）。" }),
+    r.data.below_target.length
+      ? el("div", {}, el("h3", { text: `仍低于目标的社区（${r.data.below_target.length} 个）` }),
+        el("ul", { class: "below" }, r.data.below_target.map((b) =>
+          el("li", { text: `${b.name}：现有 ${b.stores} 家，还差 ${b.missing} 家` }))))
+      : el("p", { class: "success", text: "所有试点社区都达到目标门店数。" }),
+  );
+});
+
+document.getElementById("round").addEventListener("change", () => {
+  document.getElementById("shortlist-result").replaceChildren();
+  load();
+});
 document.getElementById("reload").addEventListener("click", load);
 document.getElementById("filter-status").addEventListener("change", render);
 document.getElementById("filter-kind").addEventListener("change", render);
