@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 import asyncpg
+import msgspec
 
 from geo import from_wgs84
 from service.registry.places import geometry_out, lonlat_out
@@ -16,40 +18,43 @@ from service.registry.schemas import (
     StoreSummary,
 )
 
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+def from_row(cls: type[S], row: Mapping[str, Any], **converted: Any) -> S:
+    """`cls` filled from the row's columns of the same names (the struct's fields are the one
+    column list: the SQL selects them by those names); `converted` gives the few fields not
+    taken as stored (coordinates in the caller's CRS, rounding, clamping)."""
+    return cls(**{f: row[f] for f in cls.__struct_fields__ if f not in converted}, **converted)
+
 
 def store_summary(row: asyncpg.Record | dict[str, Any], crs: CrsName) -> StoreSummary:
     # lon/lat come as plain numbers (ST_X/ST_Y): no WKB decoding per row on hot paths
     x, y = from_wgs84(row["lon"], row["lat"], crs)
     lon, lat = round(x, 7), round(y, 7)
-    return StoreSummary(
-        id=row["id"], name=row["name"], merchant_name=row["merchant_name"],
-        address=row["address"], categories=list(row["categories"]), lon=lon, lat=lat,
-        distance_m=round(float(row["distance_m"]), 1), home_delivery=row["home_delivery"],
-        emergency_24h=row["emergency_24h"], mobility_assist=row["mobility_assist"],
-        daily_capacity=row["daily_capacity"], capacity_left=max(0, row["capacity_left"]),
+    return from_row(
+        StoreSummary, row, categories=list(row["categories"]), lon=lon, lat=lat,
+        distance_m=round(float(row["distance_m"]), 1), capacity_left=max(0, row["capacity_left"]),
     )
 
 
 def store_detail(row: asyncpg.Record, history: list[asyncpg.Record], day: Any,
                  crs: CrsName) -> StoreDetail:
     lon, lat = lonlat_out(row["geom"], crs)
-    return StoreDetail(
-        id=row["id"], application_id=row["application_id"],
-        application_store_id=row["application_store_id"], merchant_name=row["merchant_name"],
-        name=row["name"], address=row["address"], categories=list(row["categories"]), crs=crs,
-        lon=lon, lat=lat,
+    return from_row(
+        StoreDetail, row, categories=list(row["categories"]), crs=crs, lon=lon, lat=lat,
         zone=geometry_out(row["zone"], crs) if row["zone"] is not None else None,
-        radius_m=row["radius_m"], home_delivery=row["home_delivery"],
-        emergency_24h=row["emergency_24h"], mobility_assist=row["mobility_assist"],
-        daily_capacity=row["daily_capacity"], status=row["status"],
-        status_reason=row["status_reason"], status_changed_by=row["status_changed_by"],
-        status_changed_at=row["status_changed_at"], created_at=row["created_at"],
         capacity_today=CapacityToday(
             day=day, capacity=row["capacity_today"], reserved=row["reserved_today"],
             left=max(0, row["capacity_left"]),
         ),
-        history=[HistoryEntry(**dict(h)) for h in history],
+        history=[from_row(HistoryEntry, h) for h in history],
     )
+
+
+# The stores columns an exported feature carries as properties, in this order.
+FEATURE_COLUMNS = ("name", "merchant_name", "address", "categories", "home_delivery", "radius_m",
+                   "emergency_24h", "mobility_assist", "daily_capacity", "status", "status_reason")
 
 
 def store_features(row: asyncpg.Record, crs: CrsName, layer: str) -> list[dict[str, Any]]:
@@ -57,21 +62,9 @@ def store_features(row: asyncpg.Record, crs: CrsName, layer: str) -> list[dict[s
     (MultiPolygon). Two single-type features rather than a GeometryCollection or a nested
     `zone` property: QGIS/OGR splits a mixed file into one Point and one Polygon sublayer,
     while it cannot draw a geometry hidden in a property."""
-    props = {
-        "store_id": str(row["id"]),
-        "name": row["name"],
-        "merchant_name": row["merchant_name"],
-        "address": row["address"],
-        # a comma-separated string: OGR turns JSON arrays into list fields QGIS filters poorly
-        "categories": ",".join(row["categories"]),
-        "home_delivery": row["home_delivery"],
-        "radius_m": row["radius_m"],
-        "emergency_24h": row["emergency_24h"],
-        "mobility_assist": row["mobility_assist"],
-        "daily_capacity": row["daily_capacity"],
-        "status": row["status"],
-        "status_reason": row["status_reason"],
-    }
+    props = {"store_id": str(row["id"]), **{c: row[c] for c in FEATURE_COLUMNS}}
+    # a comma-separated string: OGR turns JSON arrays into list fields QGIS filters poorly
+    props["categories"] = ",".join(row["categories"])
     features = []
     if layer in ("all", "points"):
         features.append({

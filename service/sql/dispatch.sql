@@ -1,39 +1,33 @@
 -- Routing households to stores and reserving today's capacity. Same conventions as
 -- registry.sql: $n::geometry bound from shapely, metres on the ellipsoid, `s.geom::geography`
--- written exactly as indexed (stores_geog_idx).
+-- written exactly as indexed (stores_geog_idx). stores_on(day) (migration 0014) is every store
+-- with its capacity left that day and its `summary`; the planner inlines it, so those
+-- conditions still reach the indexes on stores.
 
 -- name: route_delivery_candidates
 -- Active delivering stores whose zone covers the household $1, carrying every category in
 -- $2, with at least $5 units of capacity left on day $3 (1: can take one more; 0: any, to
 -- tell "fully booked" from "nobody in reach"); nearest first, at most $4.
-SELECT s.id, s.name, s.merchant_name, s.address, s.categories, ST_X(s.geom) AS lon,
-       ST_Y(s.geom) AS lat, s.home_delivery,
-       s.emergency_24h, s.mobility_assist, s.daily_capacity,
-       COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) AS capacity_left,
+SELECT (s.summary).*,
        ST_Distance(s.geom::geography, ST_SetSRID($1::geometry, 4326)::geography) AS distance_m
-FROM stores s
-LEFT JOIN store_capacity sc ON sc.store_id = s.id AND sc.day = $3
+FROM stores_on($3) s
 WHERE s.status = 'active' AND s.home_delivery
   AND ST_Intersects(s.zone, ST_SetSRID($1::geometry, 4326))
   AND s.categories @> $2::text[]
-  AND COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) >= $5
+  AND s.capacity_left >= $5
 ORDER BY distance_m, s.id
 LIMIT $4;
 
 -- name: route_walkin_candidates
 -- Active stores within $4 metres (walking) of the household $1, carrying every category in
 -- $2, with at least $6 units of capacity left on day $3; nearest first, at most $5.
-SELECT s.id, s.name, s.merchant_name, s.address, s.categories, ST_X(s.geom) AS lon,
-       ST_Y(s.geom) AS lat, s.home_delivery,
-       s.emergency_24h, s.mobility_assist, s.daily_capacity,
-       COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) AS capacity_left,
+SELECT (s.summary).*,
        ST_Distance(s.geom::geography, ST_SetSRID($1::geometry, 4326)::geography) AS distance_m
-FROM stores s
-LEFT JOIN store_capacity sc ON sc.store_id = s.id AND sc.day = $3
+FROM stores_on($3) s
 WHERE s.status = 'active'
   AND ST_DWithin(s.geom::geography, ST_SetSRID($1::geometry, 4326)::geography, $4)
   AND s.categories @> $2::text[]
-  AND COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) >= $6
+  AND s.capacity_left >= $6
 ORDER BY distance_m, s.id
 LIMIT $5;
 
@@ -81,12 +75,11 @@ SELECT h.i, c.id
 FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS h(lon, lat, i)
 CROSS JOIN LATERAL (
     SELECT s.id
-    FROM stores s
-    LEFT JOIN store_capacity sc ON sc.store_id = s.id AND sc.day = $4
+    FROM stores_on($4) s
     WHERE s.status = 'active' AND s.home_delivery
       AND ST_Intersects(s.zone, ST_SetSRID(ST_MakePoint(h.lon, h.lat), 4326))
       AND s.categories @> $3::text[]
-      AND COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) > 0
+      AND s.capacity_left > 0
     ORDER BY s.geom::geography <-> ST_SetSRID(ST_MakePoint(h.lon, h.lat), 4326)::geography
     LIMIT $5
 ) c;
@@ -98,21 +91,18 @@ SELECT h.i, c.id
 FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS h(lon, lat, i)
 CROSS JOIN LATERAL (
     SELECT s.id
-    FROM stores s
-    LEFT JOIN store_capacity sc ON sc.store_id = s.id AND sc.day = $4
+    FROM stores_on($4) s
     WHERE s.status = 'active'
       AND ST_DWithin(s.geom::geography,
                      ST_SetSRID(ST_MakePoint(h.lon, h.lat), 4326)::geography, $6)
       AND s.categories @> $3::text[]
-      AND COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) > 0
+      AND s.capacity_left > 0
     ORDER BY s.geom::geography <-> ST_SetSRID(ST_MakePoint(h.lon, h.lat), 4326)::geography
     LIMIT $5
 ) c;
 
 -- name: assign_store_info
 -- Location, name and capacity left on day $2 of the stores $1.
-SELECT s.id, s.name, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat,
-       COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) AS capacity_left
-FROM stores s
-LEFT JOIN store_capacity sc ON sc.store_id = s.id AND sc.day = $2
+SELECT s.id, (s.summary).name, (s.summary).lon, (s.summary).lat, s.capacity_left
+FROM stores_on($2) s
 WHERE s.id = ANY($1::uuid[]);

@@ -2,7 +2,9 @@
 -- disaster areas. Points and areas are bound as shapely geometries ($n::geometry, no SRID in
 -- the WKB, hence ST_SetSRID). Metres are always on the ellipsoid (geography), and every
 -- geography expression on `stores` is written `s.geom::geography` to match the expression
--- index stores_geog_idx. The benchmark runs these same queries.
+-- index stores_geog_idx. The benchmark runs these same queries. A store on a service day (its
+-- capacity left, the summary a dispatcher sees) is defined once, by stores_on(day) in migration
+-- 0014; the planner inlines it, so conditions on its geom and zone reach the indexes on stores.
 
 -- name: insert_store
 INSERT INTO stores (application_id, application_store_id, merchant_name, name, address,
@@ -24,16 +26,10 @@ INSERT INTO store_status_history (store_id, from_status, to_status, reason, chan
 VALUES ($1, $2, $3, $4, $5, $6);
 
 -- name: store_detail
--- $2: the service day, for what is left of today's capacity.
-SELECT s.id, s.application_id, s.application_store_id, s.merchant_name, s.name, s.address,
-       s.categories, s.geom, s.zone, s.radius_m, s.home_delivery, s.emergency_24h,
-       s.mobility_assist, s.daily_capacity, s.status, s.status_reason, s.status_changed_by,
-       s.status_changed_at, s.created_at,
-       COALESCE(sc.capacity, s.daily_capacity) AS capacity_today,
-       COALESCE(sc.reserved, 0) AS reserved_today,
-       COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) AS capacity_left
+-- $2: the service day, for what is left of today's capacity (stores_on: migration 0014).
+SELECT s.*, d.capacity_today, d.reserved_today, d.capacity_left
 FROM stores s
-LEFT JOIN store_capacity sc ON sc.store_id = s.id AND sc.day = $2
+JOIN stores_on($2) d ON d.id = s.id
 WHERE s.id = $1;
 
 -- name: store_history
@@ -66,14 +62,10 @@ WITH here AS MATERIALIZED (
     ORDER BY is_pilot DESC, code
     LIMIT 1
 )
-SELECT s.id, s.name, s.merchant_name, s.address, s.categories, ST_X(s.geom) AS lon,
-       ST_Y(s.geom) AS lat, s.home_delivery,
-       s.emergency_24h, s.mobility_assist, s.daily_capacity,
-       COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) AS capacity_left,
+SELECT (s.summary).*,
        ST_Distance(s.geom::geography, ST_SetSRID($1::geometry, 4326)::geography) AS distance_m,
        (SELECT code FROM here) AS community_code, (SELECT name FROM here) AS community_name
-FROM stores s
-LEFT JOIN store_capacity sc ON sc.store_id = s.id AND sc.day = $3
+FROM stores_on($3) s
 WHERE s.status = 'active' AND s.home_delivery
   AND ST_Intersects(s.zone, ST_SetSRID($1::geometry, 4326))
   AND ($2::text[] IS NULL OR s.categories @> $2::text[])
@@ -84,19 +76,15 @@ ORDER BY distance_m, s.id;
 -- exact ellipsoidal distance picks and orders the nearest $2. $4 > $2 absorbs the <0.5 %
 -- sphere/ellipsoid difference. $3: required categories (NULL: any); $5: service day.
 WITH candidates AS (
-    SELECT s.id, s.name, s.merchant_name, s.address, s.categories, s.geom,
-           ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat, s.home_delivery,
-           s.emergency_24h, s.mobility_assist, s.daily_capacity
-    FROM stores s
+    SELECT s.id, s.geom, s.summary
+    FROM stores_on($5) s
     WHERE s.status = 'active' AND ($3::text[] IS NULL OR s.categories @> $3::text[])
     ORDER BY s.geom::geography <-> ST_SetSRID($1::geometry, 4326)::geography
     LIMIT $4
 )
-SELECT c.*,
-       COALESCE(sc.capacity, c.daily_capacity) - COALESCE(sc.reserved, 0) AS capacity_left,
+SELECT (c.summary).*,
        ST_Distance(c.geom::geography, ST_SetSRID($1::geometry, 4326)::geography) AS distance_m
 FROM candidates c
-LEFT JOIN store_capacity sc ON sc.store_id = c.id AND sc.day = $5
 ORDER BY distance_m, c.id
 LIMIT $2;
 
@@ -143,9 +131,8 @@ WHERE c.is_pilot AND abs(hashtext(c.code)) % $6 = $5
 ORDER BY c.code;
 
 -- name: export_stores
-SELECT s.id, s.application_id, s.merchant_name, s.name, s.address, s.categories, s.geom,
-       s.zone, s.radius_m, s.home_delivery, s.emergency_24h, s.mobility_assist,
-       s.daily_capacity, s.status, s.status_reason, s.status_changed_at
+-- Whole rows: service/registry/views.py FEATURE_COLUMNS picks the properties exported.
+SELECT s.*
 FROM stores s
 WHERE ($1::text IS NULL OR s.status = $1)
 ORDER BY s.id;
@@ -202,13 +189,9 @@ ORDER BY c.code;
 
 -- name: delivering_into_area
 -- Active delivering stores outside the area $1 whose zone reaches into it, nearest first.
-SELECT s.id, s.name, s.merchant_name, s.address, s.categories, ST_X(s.geom) AS lon,
-       ST_Y(s.geom) AS lat, s.home_delivery,
-       s.emergency_24h, s.mobility_assist, s.daily_capacity,
-       COALESCE(sc.capacity, s.daily_capacity) - COALESCE(sc.reserved, 0) AS capacity_left,
+SELECT (s.summary).*,
        ST_Distance(s.geom::geography, ST_SetSRID($1::geometry, 4326)::geography) AS distance_m
-FROM stores s
-LEFT JOIN store_capacity sc ON sc.store_id = s.id AND sc.day = $2
+FROM stores_on($2) s
 WHERE s.status = 'active' AND s.home_delivery
   AND ST_Intersects(s.zone, ST_SetSRID($1::geometry, 4326))
   AND NOT ST_Intersects(s.geom, ST_SetSRID($1::geometry, 4326))
