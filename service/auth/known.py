@@ -14,11 +14,9 @@ from collections.abc import Iterable
 class KnownTokens:
     def __init__(self) -> None:
         self._hashes: set[bytes] = set()
-        self.loaded = False
 
     def replace(self, hashes: Iterable[bytes]) -> None:
         self._hashes = set(hashes)
-        self.loaded = True
 
     def add(self, digest: bytes) -> None:
         self._hashes.add(digest)

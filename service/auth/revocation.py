@@ -117,9 +117,13 @@ class AuthListener:
 
     def _on_notify(self, conn: object, pid: int, channel: str, payload: str) -> None:
         kind, _, digest_hex = payload.partition(":")
+        try:
+            digest = bytes.fromhex(digest_hex)
+        except ValueError:
+            kind = "reset"
         if kind == "new":
-            self.known.add(bytes.fromhex(digest_hex))
+            self.known.add(digest)
             return  # a new token revokes nothing
         if kind == "gone":
-            self.known.discard(bytes.fromhex(digest_hex))
-        self.cache.clear()
+            self.known.discard(digest)
+        self.cache.clear()  # anything else: forget every cached principal
