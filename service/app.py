@@ -11,6 +11,8 @@ from service.applications.limits import configure as configure_limits
 from service.auth import authorize
 from service.auth.cache import PrincipalCache
 from service.auth.controller import MeController, UsersController
+from service.auth.known import KnownTokens
+from service.auth.revocation import AuthListener
 from service.communities import CommunitiesController
 from service.config import Settings, get_settings
 from service.db.pool import create_pool
@@ -66,7 +68,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             acquire_timeout=settings.db_acquire_timeout,
         )
 
+    async def start_auth_listener(app: Litestar) -> None:
+        assert settings.database_url
+        app.state.auth_listener = AuthListener(
+            settings.database_url, app.state.principals, app.state.known_tokens
+        )
+        await app.state.auth_listener.start()
+
     async def close_pool(app: Litestar) -> None:
+        listener = getattr(app.state, "auth_listener", None)
+        if listener is not None:
+            await listener.stop()
         pool = getattr(app.state, "pool", None)
         if pool is not None:
             await pool.close()
@@ -77,7 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[authorize],
         before_request=validate_body,
         exception_handlers={Exception: problem_response},
-        on_startup=[open_pool],
+        on_startup=[open_pool, start_auth_listener],
         on_shutdown=[close_pool],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
@@ -98,6 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.asgi_handler = RequestIdMiddleware(HeaderLimitMiddleware(app.asgi_handler))
     app.state.settings = settings
     app.state.principals = PrincipalCache()
+    app.state.known_tokens = KnownTokens()
     app.state.coverage_cache = CoverageCache()
     app.state.auth_limiter = SlidingWindow(
         settings.auth_failures_per_minute, 60.0, "failed sign-ins", "认证失败",

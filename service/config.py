@@ -24,6 +24,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_acquire_timeout: float = 3.0
     db_command_timeout: float = 10.0
     db_pool_max: int = 10
+    # How long a claimed Idempotency-Key stays reserved for the request that claimed it;
+    # unset = the command timeout plus a 5 s margin.
+    idempotency_lease_s: float | None = None
     log_level: str = "INFO"
     # Per client address and worker, per minute: applicant-facing routes and failed sign-ins.
     applicant_rate_per_minute: int = 120
@@ -33,6 +36,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Offered to households when no local store can serve (the flooded-village case).
     online_fallback_name: str = "博爱云备灾线上平台（免费送货上门）"
     online_fallback_url: str = "https://example.org/boai-online"
+
+    @property
+    def idempotency_lease(self) -> float:
+        if self.idempotency_lease_s is not None:
+            return self.idempotency_lease_s
+        return self.db_command_timeout + 5.0
 
 
 def _env(name: str) -> str | None:
@@ -58,6 +67,8 @@ def settings_from_env(**overrides: object) -> Settings:
         values["applicant_rate_per_minute"] = int(rate)
     if rate := _env("BOAI_AUTH_FAILURE_RATE"):
         values["auth_failures_per_minute"] = int(rate)
+    if lease := _env("BOAI_IDEMPOTENCY_LEASE_S"):
+        values["idempotency_lease_s"] = float(lease)
     if proxies := _env("BOAI_TRUSTED_PROXIES"):
         values["trusted_proxies"] = [p.strip() for p in proxies.split(",") if p.strip()]
     values.update({k: v for k, v in overrides.items() if v is not None})

@@ -14,6 +14,7 @@ from service.applications.repository import SQL, info_requests
 from service.applications.schemas import Application, Withdrawal
 from service.applications.views import application_view, store_view
 from service.auth import current_principal
+from service.auth.guard import bearer_token, resolve_principal
 from service.http import idempotency
 from service.http.body import body
 from service.http.problems import BadRequest
@@ -39,6 +40,16 @@ def if_match_version(request: Request) -> int | None:
     return int(value)
 
 
+async def _replay(request: Request, conn: Any, stored: idempotency.Stored) -> Response[Any]:
+    body = stored.body
+    if stored.status == 201 and isinstance(body, dict) and "id" in body:
+        token = await service.reissue_applicant_token(conn, UUID(body["id"]))
+        # Other workers hear of the revoked token by notification; this one at once.
+        request.app.state.principals.clear()
+        body = {**body, "applicant_token": token}
+    return Response(body, status_code=stored.status, headers={"Idempotent-Replayed": "true"})
+
+
 class ApplicationsController(Controller):
     path = "/applications"
     tags = ["applications"]
@@ -50,20 +61,25 @@ class ApplicationsController(Controller):
         key = idempotency.from_header(
             request.headers.get(idempotency.HEADER), "POST /applications", msgspec.to_builtins(app)
         )
+        # A public route: a token is optional, and only a staff one changes the answer.
+        staff = False
+        if bearer_token(request) is not None:
+            principal = await resolve_principal(request)
+            staff = principal is not None and principal.is_staff
         async with request.app.state.pool.acquire() as conn:
             if key is not None:
-                stored = await idempotency.claim(conn, key)
+                stored = await idempotency.claim(
+                    conn, key, request.app.state.settings.idempotency_lease
+                )
                 if stored is not None:
-                    return Response(
-                        stored.body,
-                        status_code=stored.status,
-                        headers={"Idempotent-Replayed": "true"},
-                    )
+                    return await _replay(request, conn, stored)
             try:
                 async with conn.transaction():
-                    created = await service.create(conn, app)
+                    created = await service.create(conn, app, reveal_existing=staff)
                     if key is not None:
-                        await idempotency.complete(conn, key, 201, created)
+                        # The token is not stored: a replay issues a fresh one.
+                        kept = {k: v for k, v in created.items() if k != "applicant_token"}
+                        await idempotency.complete(conn, key, 201, kept)
             except BaseException:
                 if key is not None:
                     await idempotency.release_quietly(conn, key)

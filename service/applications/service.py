@@ -55,16 +55,23 @@ async def check_references(conn: asyncpg.Connection, app: Application) -> None:
         raise invalid(errors)
 
 
-def _duplicate(existing: UUID) -> Conflict:
+def _duplicate(existing: UUID | None, reveal: bool) -> Conflict:
+    # Only staff learn which application holds the code: to anyone else (an anonymous
+    # caller who knows a credit code, another applicant) the id would name a stranger's file.
+    extra = {"existing_application_id": str(existing)} if reveal and existing else {}
     return Conflict(
         "An open application for this credit code already exists in this round.",
         "该统一社会信用代码在本批次已有一份进行中的申请。",
-        existing_application_id=str(existing),
+        **extra,
     )
 
 
-async def create(conn: asyncpg.Connection, app: Application) -> dict[str, Any]:
-    """Store a new application with its stores, token and audit rows, in one transaction."""
+async def create(
+    conn: asyncpg.Connection, app: Application, *, reveal_existing: bool = False
+) -> dict[str, Any]:
+    """Store a new application with its stores, token and audit rows, in one transaction.
+
+    `reveal_existing`: a duplicate's 409 names the open application (staff callers only)."""
     await check_references(conn, app)
     prepared = [prepare(s) for s in app.stores] if isinstance(app, MerchantApplication) else []
     reqs = requirements(app)
@@ -105,7 +112,7 @@ async def create(conn: asyncpg.Connection, app: Application) -> dict[str, Any]:
         existing = await conn.fetchval(
             SQL.open_application_for_credit_code, app.round, app.credit_code
         )
-        raise _duplicate(existing) from None
+        raise _duplicate(existing, reveal_existing) from None
     return {
         "id": str(application_id),
         "kind": kind,
@@ -115,6 +122,24 @@ async def create(conn: asyncpg.Connection, app: Application) -> dict[str, Any]:
         "requirements": reqs,
         "status_url": f"/api/v1/applications/{application_id}",
     }
+
+
+async def reissue_applicant_token(conn: asyncpg.Connection, application_id: UUID) -> str:
+    """A fresh applicant token for a replayed submission; earlier ones stop working.
+
+    The stored answer of an idempotent submission holds no token (nothing usable is kept
+    in plain text), so a replay cannot repeat it: the replaying caller gets a new one and
+    whoever held the old one loses it, visibly. See README, "Reliability and security"."""
+    token = new_token(APPLICANT_PREFIX)
+    async with conn.transaction():
+        # Serialises concurrent replays, so exactly one token stays valid.
+        if await conn.fetchrow(SQL.lock_application, application_id) is None:
+            raise NotFound("No such application.", "申请不存在。")
+        await conn.execute(SQL.revoke_applicant_tokens, application_id)
+        await conn.execute(SQL.insert_applicant_token, hash_token(token), application_id)
+        await audit(conn, application_id, "applicant_token_reissued", APPLICANT_ACTOR, None, None,
+                    "idempotent replay of the submission")
+    return token
 
 
 async def fetch(
@@ -185,20 +210,21 @@ async def amend(
         reqs = requirements(app, open_requests)
         status = lifecycle.after_amendment(row["status"], nothing_due(reqs))
         try:
-            version = await conn.fetchval(
-                SQL.update_application,
-                application_id,
-                app.legal_name,
-                app.credit_code,
-                status,
-                msgspec.to_builtins(app),
-                reqs,
-            )
+            async with conn.transaction():  # a savepoint: the lookup below still runs
+                version = await conn.fetchval(
+                    SQL.update_application,
+                    application_id,
+                    app.legal_name,
+                    app.credit_code,
+                    status,
+                    msgspec.to_builtins(app),
+                    reqs,
+                )
         except asyncpg.UniqueViolationError:
             existing = await conn.fetchval(
                 SQL.open_application_for_credit_code, app.round, app.credit_code
             )
-            raise _duplicate(existing) from None
+            raise _duplicate(existing, principal.is_staff) from None
         await conn.execute(SQL.delete_stores, application_id)
         if isinstance(app, MerchantApplication):
             await insert_stores(conn, application_id, [prepare(s) for s in app.stores])

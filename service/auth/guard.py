@@ -28,19 +28,31 @@ def bearer_token(connection: ASGIConnection) -> str | None:
 
 
 async def resolve_principal(connection: ASGIConnection) -> Principal | None:
-    """The caller's principal, cached on the connection; None if no valid token."""
+    """The caller's principal, cached on the connection; None if no valid token.
+
+    Only failures count towards the address's sign-in limit, and the limit stops the
+    database lookup of unknown tokens: a token this worker knows to exist (cached, or its
+    hash in `known_tokens`) is still checked, so bad guesses from an address never lock
+    out a valid 256-bit token presented from it.
+    """
     if "principal" in connection.state:
         return connection.state["principal"]
     token = bearer_token(connection)
     principal = None
     if token is not None:
-        cache = connection.app.state.principals
+        state = connection.app.state
+        cache = state.principals
         digest = hash_token(token)
         principal = cache.get(digest)
         if principal is None:
-            principal = await find_principal(connection.app.state.pool, token)
+            if digest not in state.known_tokens:
+                state.auth_limiter.check(connection)
+            generation = cache.generation
+            principal = await find_principal(state.pool, token)
             if principal is not None:
-                cache.put(digest, principal)
+                cache.put(digest, principal, generation)
+            else:
+                state.auth_limiter.record_failure(connection)
     connection.state["principal"] = principal
     return principal
 
@@ -50,12 +62,8 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
     allow_applicant = handler.opt.get("applicant", False)
     if roles is None and not allow_applicant:
         return
-    limiter = connection.app.state.auth_limiter
-    limiter.check(connection)
     principal = await resolve_principal(connection)
     if principal is None:
-        if bearer_token(connection) is not None:
-            limiter.record_failure(connection)
         raise Unauthorized(
             "A valid bearer token is required.",
             "需要有效的访问令牌（Bearer token）。",

@@ -4,13 +4,19 @@ The key is claimed (committed) before the work starts, so a concurrent duplicate
 finds it `in_progress` and gets 409; the answer is stored in the same transaction
 as the work, so a replay never names something that was not written. A request
 that fails releases its key so the caller can retry.
+
+A claim is a lease (the command timeout plus a margin by default): when the request's
+connection dies before it can release the key, a retry after the lease takes the key
+over instead of answering 409 until the daily purge. Storing the answer is fenced by
+the claim's owner, so a slow request whose key was taken over rolls its work back.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -28,6 +34,7 @@ class Key:
     key: str
     route: str
     request_hash: bytes
+    owner: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +56,17 @@ def from_header(raw: str | None, route: str, payload: Any) -> Key | None:
     return Key(raw, route, digest)
 
 
-async def claim(conn: asyncpg.Connection, key: Key) -> Stored | None:
+async def claim(conn: asyncpg.Connection, key: Key, lease_s: float = 15.0) -> Stored | None:
     """None when this request now owns the key; the stored answer when it is a replay."""
     await conn.execute(SQL.purge_expired)
-    if await conn.fetchval(SQL.claim, key.key, key.route, key.request_hash) is not None:
+    owned = await conn.fetchval(
+        SQL.claim, key.key, key.route, key.request_hash, key.owner, float(lease_s)
+    )
+    if owned is not None:
         return None
     row = await conn.fetchrow(SQL.existing, key.key, key.route)
     if row is None:  # expired and purged between the two statements: try once more
-        return await claim(conn, key)
+        return await claim(conn, key, lease_s)
     if bytes(row["request_hash"]) != key.request_hash:
         raise ValidationFailed(
             "This Idempotency-Key was used with a different request body.",
@@ -72,11 +82,18 @@ async def claim(conn: asyncpg.Connection, key: Key) -> Stored | None:
 
 
 async def complete(conn: asyncpg.Connection, key: Key, status: int, body: Any) -> None:
-    await conn.execute(SQL.complete, key.key, key.route, status, body)
+    """Store the answer; call inside the work's transaction so a refusal rolls it back."""
+    stored = await conn.fetchval(SQL.complete, key.key, key.route, key.owner, status, body)
+    if stored is None:
+        raise Conflict(
+            "This request's Idempotency-Key was taken over by a retry; nothing was stored.",
+            "该 Idempotency-Key 已被重试请求接管，本次请求未保存任何内容。",
+            headers={"Retry-After": "1"},
+        )
 
 
 async def release(conn: asyncpg.Connection, key: Key) -> None:
-    await conn.execute(SQL.release, key.key, key.route)
+    await conn.execute(SQL.release, key.key, key.route, key.owner)
 
 
 async def release_quietly(conn: asyncpg.Connection, key: Key) -> None:

@@ -21,6 +21,9 @@ DELETE FROM application_stores WHERE application_id = $1;
 -- name: insert_applicant_token
 INSERT INTO tokens (token_hash, application_id, label) VALUES ($1, $2, 'applicant');
 
+-- name: revoke_applicant_tokens
+UPDATE tokens SET revoked_at = now() WHERE application_id = $1 AND revoked_at IS NULL;
+
 -- name: insert_audit
 INSERT INTO audit_log (entity, entity_id, action, actor, from_status, to_status, reason, details)
 VALUES ('application', $1, $2, $3, $4, $5, $6, $7);
