@@ -17,6 +17,8 @@ def zh_by_pointer(cls: type, body: dict) -> dict[str, str]:
 def test_application_errors_name_the_field_and_the_fix() -> None:
     body = merchant()
     body["legal_name"] = ""
+    body["credit_code"] = " "
+    body["settlement_contact"]["mobile"] = ""
     body["trained_staff"] = "三"
     body["data_feedback"] = "yes"
     first = body["stores"][0]
@@ -26,6 +28,8 @@ def test_application_errors_name_the_field_and_the_fix() -> None:
     first["delivery"]["radius_m"] = 10
     assert zh_by_pointer(Application, body) == {
         "/legal_name": "请填写企业名称",
+        "/credit_code": "请填写统一社会信用代码",
+        "/settlement_contact/mobile": "请填写手机号码",
         "/trained_staff": "请输入 0 到 100000 之间的整数",
         "/data_feedback": "请选择数据反馈承诺",
         "/stores/0/name": "请填写门店名称",
