@@ -17,6 +17,7 @@ from service.communities import CommunitiesController
 from service.config import Settings, get_settings
 from service.db.pool import create_pool
 from service.dispatch import DispatchController
+from service.documents import DocumentsController
 from service.health import HealthController
 from service.http.body import validate_body
 from service.http.errors import problem_response
@@ -40,6 +41,7 @@ API_CONTROLLERS: list[type] = [
     UsersController,
     MeController,
     ApplicationsController,
+    DocumentsController,
     RoundsController,
     ReviewController,
     StoresController,

@@ -16,6 +16,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     port: int = 8000
     # Limits that keep one request from exhausting the service.
     max_body_bytes: int = 1_048_576
+    # One uploaded document (a licence photo or PDF); its route has its own body limit.
+    document_max_bytes: int = 5_242_880
     max_stores_per_application: int = 50
     max_zone_vertices: int = 2_000
     max_zone_area_km2: float = 2_000.0
@@ -61,6 +63,8 @@ def settings_from_env(**overrides: object) -> Settings:
         values["port"] = int(port)
     if body := _env("BOAI_MAX_BODY_BYTES"):
         values["max_body_bytes"] = int(body)
+    if doc := _env("BOAI_DOCUMENT_MAX_BYTES"):
+        values["document_max_bytes"] = int(doc)
     if level := _env("BOAI_LOG_LEVEL"):
         values["log_level"] = level
     if rate := _env("BOAI_APPLICANT_RATE"):

@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import Parameter
 
 from service.applications import service
+from service.applications.outcome import decision_view
 from service.applications.repository import SQL, info_requests
 from service.applications.schemas import Application, Withdrawal
 from service.applications.views import application_view, store_view
@@ -127,10 +128,12 @@ class ApplicationsController(Controller):
             row = await service.fetch(conn, application_id, principal)
             stores = await conn.fetch(SQL.get_stores, application_id)
             requests = await info_requests(conn, application_id)
+            decision = await decision_view(conn, application_id, row["status"], row["kind"])
         assert principal is not None
         view = application_view(row, principal)
         view["stores"] = [store_view(s, crs) for s in stores]
         view["info_requests"] = requests
+        view["decision"] = decision
         return Response(view, headers=_etag(row["version"]))
 
     @patch(

@@ -18,7 +18,13 @@ _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_SHAPE = re.compile(r"^[1-9ANY][0-9A-HJ-NP-RT-UW-Y]\d{6}[0-9A-HJ-NP-RT-UW-Y]{10}$")
 
 
+def _required(value: str, name_zh: str) -> None:
+    if not value.strip():
+        raise Invalid("required", "This field is required", f"请填写{name_zh}")
+
+
 def credit_code(value: str) -> str:
+    _required(value, "统一社会信用代码")
     code = uscc.compact(value)
     if len(code) != 18:
         raise Invalid(
@@ -43,6 +49,7 @@ def credit_code(value: str) -> str:
 
 
 def mobile(value: str) -> str:
+    _required(value, "手机号码")
     digits = re.sub(r"[\s\-()]", "", value)
     if digits.startswith("+86"):
         digits = digits[3:]
@@ -58,6 +65,7 @@ def mobile(value: str) -> str:
 
 
 def wechat_mch_id(value: str) -> str:
+    _required(value, "微信支付商户号")
     if not re.fullmatch(r"\d{8,10}", value):
         raise Invalid(
             "mch_id",

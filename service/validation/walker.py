@@ -10,7 +10,7 @@ import msgspec
 
 from service.http.problems import FieldError, MalformedBody, invalid
 from service.validation.checks import Check, Invalid
-from service.validation.messages import translate
+from service.validation.messages import required_zh, too_few_zh, translate
 from service.validation.normalise import TooDeep, normalise
 
 T = TypeVar("T")
@@ -59,7 +59,7 @@ class _Walker:
         try:
             return msgspec.convert(raw, ann, strict=True)
         except msgspec.ValidationError as exc:
-            code, en, zh = translate(str(exc))
+            code, en, zh = translate(str(exc), pointer=ptr, ann=ann, raw=raw)
             return self.fail(ptr, code, en, zh)
 
     def sequence(self, base: Any, metas: tuple[Any, ...], raw: Any, ptr: str) -> Any:
@@ -79,7 +79,7 @@ class _Walker:
                         ptr,
                         "too_few",
                         f"At least {meta.min_length} item(s) required",
-                        f"至少需要 {meta.min_length} 项",
+                        too_few_zh(ptr, meta.min_length),
                     )
         (item_type, *_rest) = get_args(base) or (Any,)
         items = [self.walk(item_type, item, f"{ptr}/{i}") for i, item in enumerate(raw)]
@@ -134,7 +134,8 @@ class _Walker:
             if field.encode_name in raw:
                 values[field.name] = self.walk(field.type, raw[field.encode_name], child)
             elif field.required:
-                self.fail(child, "required", "This field is required", "此字段为必填项")
+                zh = required_zh(child, field.type)
+                self.fail(child, "required", "This field is required", zh)
         if len(self.errors) > before:
             return _BAD
         instance = cls(**values)

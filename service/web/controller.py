@@ -10,6 +10,7 @@ from litestar.response import Redirect
 
 from scoring.vocabulary import CAPABILITIES, CATEGORIES, CRITERIA, PHASES
 from service.applications.lifecycle import AMENDABLE, STATUS_ZH
+from service.documents.kinds import DOCUMENT_KINDS
 from service.web.rendering import page
 from service.web.tiles import tiles_from
 
@@ -22,6 +23,7 @@ def _labels() -> dict[str, Any]:
         "categories": {c.code: c.zh for c in CATEGORIES.values()},
         "capabilities": {c.code: c.zh for c in CAPABILITIES.values()},
         "criteria": {c.code: c.zh for c in CRITERIA.values()},
+        "documents": {code: zh for code, (zh, _en) in DOCUMENT_KINDS.items()},
     }
 
 
@@ -70,6 +72,8 @@ class WebController(Controller):
             eligible=eligible,
             excluded=excluded,
             capabilities=list(CAPABILITIES.values()),
+            document_kinds=DOCUMENT_KINDS,
+            document_max_bytes=request.app.state.settings.document_max_bytes,
         )
 
     @get("/review")

@@ -61,6 +61,12 @@ ACCESS: dict[str, frozenset[str]] = {
     "PATCH /api/v1/applications/{application_id}": frozenset({"admin", "own"}),
     "POST /api/v1/applications/{application_id}/withdraw": frozenset({"admin", "own"}),
     "GET /api/v1/applications/{application_id}/audit": frozenset({"reviewer", "admin"}),
+    # documents: the applicant uploads (admins may act for it); the panel reads
+    "POST /api/v1/applications/{application_id}/documents": frozenset({"admin", "own"}),
+    "GET /api/v1/applications/{application_id}/documents": frozenset({"reviewer", "admin", "own"}),
+    "GET /api/v1/applications/{application_id}/documents/{document_id}": frozenset(
+        {"reviewer", "admin", "own"}
+    ),
     # panel review
     "GET /api/v1/applications/{application_id}/scorecard": frozenset({"reviewer", "admin", "own"}),
     "GET /api/v1/applications/{application_id}/reviews": frozenset({"reviewer", "admin"}),
@@ -200,6 +206,7 @@ def concrete(key: str, application_id: str) -> tuple[str, str]:
         application_id=application_id,
         store_id=uuid.uuid4(),
         reservation_id=uuid.uuid4(),
+        document_id=uuid.uuid4(),
         code="beijing-2",
         name="nobody",
         user="reviewer-2",

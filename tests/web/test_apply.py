@@ -69,7 +69,7 @@ async def test_merchant_fixes_two_mistakes_and_gets_token(
     await mobile_error.wait_for()
     # both at once, each next to its field, in Chinese
     assert "手机号码" in await mobile_error.inner_text()
-    assert "必填" in await crs_error.inner_text()
+    assert "请选择坐标系" in await crs_error.inner_text()
     assert await page.locator(".field-error").count() == 2
     assert await page.get_by_label("联系人手机号").first.get_attribute("aria-invalid") == "true"
     assert "2 个字段" in await page.locator("#problem").inner_text()

@@ -1,7 +1,9 @@
 // The application form: stores with maps, reading it into the API's JSON and filling it back.
 // No validation here: the API names every invalid field and the page shows it.
+// Coordinates are typed in any of the three systems and drawn converted to the map's own.
 
 import { api, el, labels, tiles } from "./common.js";
+import { CRS_LABEL, CRS_NAMES, convert } from "./crs.js";
 import { PolygonDrawer, addCommunities, baseMap, outerRing, round, storePoint } from "./map.js";
 
 const L = window.L;
@@ -44,6 +46,7 @@ class StoreCard {
     );
     for (const name of ["lon", "lat", "crs", "radius_m"]) {
       this.f(name).addEventListener("change", () => this.redraw());
+      if (name !== "crs") this.f(name).addEventListener("input", () => this.redraw(false));
     }
     this.node.querySelector(".zone-undo").addEventListener("click", () => this.drawer.undo());
     this.node.querySelector(".zone-clear").addEventListener("click", () => this.drawer.clear());
@@ -54,6 +57,7 @@ class StoreCard {
 
   initMap() {
     this.map = baseMap(this.node.querySelector(".store-map"), { zoom: 12 });
+    chineseZoom(this.map);
     addCommunities(this.map);
     this.marker = null;
     this.circle = null;
@@ -86,10 +90,13 @@ class StoreCard {
       this.drawer.add(round(latlng.lng), round(latlng.lat));
       return;
     }
-    this.f("lon").value = String(round(latlng.lng));
-    this.f("lat").value = String(round(latlng.lat));
-    this.f("crs").value = tiles.crs;
-    this.redraw();
+    // Kept in the system the merchant chose (高德 users type GCJ-02), else the map's own.
+    const crs = CRS_NAMES.includes(this.f("crs").value) ? this.f("crs").value : tiles.crs;
+    const [lon, lat] = convert([latlng.lng, latlng.lat], tiles.crs, crs);
+    this.f("lon").value = String(round(lon));
+    this.f("lat").value = String(round(lat));
+    this.f("crs").value = crs;
+    this.redraw(false);
   }
 
   zoneChanged(vertices) {
@@ -100,20 +107,35 @@ class StoreCard {
     this.note();
   }
 
-  // The marker shows where the typed point is, when it is in the map's coordinate system.
-  redraw() {
+  // The typed point in the map's system, or null while it is incomplete.
+  typedPoint() {
     const lon = Number(this.f("lon").value);
     const lat = Number(this.f("lat").value);
     const crs = this.f("crs").value;
+    if (!this.f("lon").value.trim() || !this.f("lat").value.trim()) return null;
+    if (!Number.isFinite(lon) || !Number.isFinite(lat) || Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
+    return convert([lon, lat], CRS_NAMES.includes(crs) ? crs : tiles.crs, tiles.crs);
+  }
+
+  // The marker shows where the typed point is, converted to the map's coordinate system;
+  // typed coordinates off the visible map bring the map to them.
+  redraw(follow = true) {
     if (this.marker) this.marker.remove();
     if (this.circle) this.circle.remove();
     this.marker = this.circle = null;
-    if (this.f("lon").value && this.f("lat").value && Number.isFinite(lon) && Number.isFinite(lat) && crs === tiles.crs) {
+    const mapNode = this.node.querySelector(".store-map");
+    const point = this.typedPoint();
+    if (point) {
+      const [lon, lat] = point;
       this.marker = storePoint(lon, lat).addTo(this.map);
+      mapNode.dataset.marker = `${round(lon)},${round(lat)}`;
       const r = Number(this.f("radius_m").value);
       if (this.area() === "radius" && r > 0) {
         this.circle = L.circle([lat, lon], { radius: r, color: "#c0262d", weight: 1, fillOpacity: 0.08 }).addTo(this.map);
       }
+      if (follow && !this.map.getBounds().contains([lat, lon])) this.map.panTo([lat, lon]);
+    } else {
+      delete mapNode.dataset.marker;
     }
     this.note();
   }
@@ -121,11 +143,20 @@ class StoreCard {
   note() {
     const crs = this.f("crs").value;
     const msgs = [];
-    if (crs && crs !== tiles.crs) msgs.push(`地图按 ${tiles.crs.toUpperCase()} 显示，所填坐标为 ${crs.toUpperCase()}：提交后由服务换算，地图上不显示该点。`);
-    if (this.drawer && this.drawer.vertices.length && crs && crs !== tiles.crs) {
-      msgs.push(`配送区域按地图坐标系（${tiles.crs.toUpperCase()}）绘制，请将门店坐标也改为该坐标系。`);
+    if (!this.f("lon").value.trim() && !this.f("lat").value.trim()) {
+      msgs.push("点击地图即可标出门店位置；再次点击可移动。");
+    } else if (CRS_NAMES.includes(crs) && crs !== tiles.crs && this.marker) {
+      msgs.push(`所填 ${CRS_LABEL[crs]} 坐标已换算后标在地图上（地图按 ${CRS_LABEL[tiles.crs]} 显示）。`);
+    } else if (!CRS_NAMES.includes(crs) && this.marker) {
+      msgs.push(`请选择坐标系：地图上暂按 ${CRS_LABEL[tiles.crs]} 标出该点。`);
     }
     this.node.querySelector(".map-note").textContent = msgs.join(" ");
+  }
+
+  // The store's coordinate system, in which its zone is sent (drawn in the map's).
+  zoneCrs() {
+    const crs = this.f("crs").value;
+    return CRS_NAMES.includes(crs) ? crs : tiles.crs;
   }
 
   renumber(i) {
@@ -147,7 +178,12 @@ class StoreCard {
     });
     if (this.area() === "zone") {
       const zone = this.drawer.geojson();
-      if (zone) delivery.zone = zone;
+      if (zone) {
+        const crs = this.zoneCrs();
+        zone.coordinates = zone.coordinates.map((ring) =>
+          ring.map((p) => convert(p, tiles.crs, crs).map(round)));
+        delivery.zone = zone;
+      }
     } else {
       const r = num(this.f("radius_m").value);
       if (r !== undefined) delivery.radius_m = r;
@@ -187,17 +223,29 @@ class StoreCard {
     this.f("radius_m").value = d.radius_m ?? "";
     if (d.zone) {
       this.setArea("zone");
-      this.drawer.set(outerRing(d.zone));
+      this.drawer.set(outerRing(d.zone).map((p) => convert(p, this.zoneCrs(), tiles.crs)));
     }
     this.redraw();
     if (this.marker) this.map.setView(this.marker.getLatLng(), 14);
   }
 }
 
+// Leaflet's zoom buttons, titled (and so announced) in Chinese.
+function chineseZoom(map) {
+  if (map.zoomControl) map.zoomControl.remove();
+  L.control.zoom({ zoomInTitle: "放大地图", zoomOutTitle: "缩小地图" }).addTo(map);
+}
+
 export class ApplicationForm {
   constructor(form) {
     this.form = form;
     this.stores = [];
+    // Enter in a one-line field must not send the whole application half-filled.
+    form.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter" || !(event.target instanceof HTMLInputElement)) return;
+      if (["submit", "button", "reset"].includes(event.target.type)) return;
+      event.preventDefault();
+    });
     this.list = form.querySelector("#stores");
     form.querySelector("#add-store").addEventListener("click", () => {
       const card = this.addStore();

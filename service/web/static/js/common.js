@@ -12,20 +12,29 @@ export function statusZh(status) {
   return labels.status[status] || status;
 }
 
+export const UNAVAILABLE = "服务暂时不可用，请稍后再试。您填写的内容仍保留在本页，不会丢失。";
+const OFFLINE = "您的设备当前没有连接网络，请连接网络后重试。";
+
 // Calls the API; never throws. Problem details come back as `data` with ok=false.
-export async function api(method, path, { token, body, headers = {}, contentType } = {}) {
+// `raw` sends a Blob or File as it is (an upload) instead of JSON.
+export async function api(method, path, { token, body, raw, headers = {}, contentType } = {}) {
   const h = { Accept: "application/json, application/problem+json", ...headers };
   if (token) h.Authorization = `Bearer ${token}`;
   let payload;
   if (body !== undefined) {
     h["Content-Type"] = contentType || "application/json";
     payload = JSON.stringify(body);
+  } else if (raw !== undefined) {
+    h["Content-Type"] = contentType || raw.type || "application/octet-stream";
+    payload = raw;
   }
   let res;
   try {
     res = await fetch(path, { method, headers: h, body: payload, credentials: "omit", cache: "no-store" });
   } catch {
-    return { ok: false, status: 0, data: { detail_zh: "网络错误，请检查网络连接后重试。" } };
+    // The browser knows when the device itself is offline; otherwise the service is down.
+    const offline = navigator.onLine === false;
+    return { ok: false, status: 0, data: { detail_zh: offline ? OFFLINE : UNAVAILABLE } };
   }
   const text = await res.text();
   let data = null;
@@ -36,6 +45,7 @@ export async function api(method, path, { token, body, headers = {}, contentType
       data = { detail_zh: `服务返回了无法识别的内容（HTTP ${res.status}）。` };
     }
   }
+  if ([502, 503, 504].includes(res.status)) data = { ...(data || {}), detail_zh: UNAVAILABLE };
   return { ok: res.ok, status: res.status, data, etag: res.headers.get("ETag") };
 }
 

@@ -56,8 +56,35 @@ function addError(node, message) {
   }
 }
 
+const summaries = new WeakMap();
+
+// An error leaves its field as soon as the field is edited; the summary goes with the last.
+// (Whether the new value is right, the next submission says: the rules live in the API.)
+function clearOnEdit(root) {
+  if (summaries.has(root)) return;
+  const clear = (event) => {
+    const holder = event.target.closest && event.target.closest(".has-error");
+    if (!holder || !root.contains(holder)) return;
+    holder.querySelectorAll(":scope > .field-error").forEach((n) => n.remove());
+    holder.classList.remove("has-error");
+    holder.querySelectorAll("[aria-invalid]").forEach((n) => {
+      if (n.closest(".has-error") !== null && n.closest(".has-error") !== holder) return;
+      n.removeAttribute("aria-invalid");
+      const ids = (n.getAttribute("aria-describedby") || "").split(" ").filter((i) => i && !i.startsWith("err-"));
+      if (ids.length) n.setAttribute("aria-describedby", ids.join(" "));
+      else n.removeAttribute("aria-describedby");
+    });
+    const summary = summaries.get(root);
+    if (summary && !root.querySelector(".has-error")) summary.hidden = true;
+  };
+  root.addEventListener("input", clear);
+  root.addEventListener("change", clear);
+}
+
 // Shows every error of a problem at once; returns the number placed next to fields.
 export function showProblem(root, summary, result) {
+  clearOnEdit(root);
+  summaries.set(root, summary);
   clearErrors(root);
   const errors = (result.data && result.data.errors) || [];
   const loose = [];

@@ -1,10 +1,12 @@
 // /status: the applicant's view by id + token (from the form or the URL fragment, never the
-// query string): status, checklist, amendment (JSON merge patch) and withdrawal.
+// query string): status, decision, checklist, questions answered in place, documents,
+// amendment (JSON merge patch) and withdrawal.
 
-import { api, fragmentParams, problemText, say, statusZh, labels } from "./common.js";
+import { api, el, fragmentParams, problemText, say, statusZh, labels } from "./common.js";
 import { ApplicationForm } from "./appform.js";
 import { clearErrors, showProblem } from "./errors.js";
-import { renderDue, renderErrors, renderRequests } from "./checklist.js";
+import { renderDue, renderErrors } from "./checklist.js";
+import { Documents, renderRequests } from "./documents.js";
 
 const lookup = document.getElementById("lookup");
 const lookupError = document.getElementById("lookup-error");
@@ -12,6 +14,7 @@ const formNode = document.getElementById("application-form");
 const summary = document.getElementById("problem");
 const form = new ApplicationForm(formNode);
 const state = { id: "", token: "", etag: null, payload: null };
+const docs = new Documents(document.getElementById("documents"), state);
 
 function isId(value) {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
@@ -30,7 +33,51 @@ async function load() {
   }
   state.etag = r.etag;
   state.payload = r.data.application;
+  await docs.load();
   render(r.data);
+}
+
+// The answer to the open questions: a merge patch carrying only `answer`.
+async function answer(text) {
+  const r = await api("PATCH", `/api/v1/applications/${state.id}`, {
+    token: state.token, body: { answer: text },
+    headers: state.etag ? { "If-Match": state.etag } : {}, contentType: "application/merge-patch+json",
+  });
+  if (!r.ok) {
+    if (r.status === 412) {
+      await load();
+      return "申请刚刚有更新，已刷新，请再发送一次。";
+    }
+    return problemText(r);
+  }
+  await load();
+  say(document.getElementById("saved"), "");
+  return null;
+}
+
+function renderDecision(decision) {
+  const box = document.getElementById("decision");
+  box.hidden = !decision;
+  if (!decision) return;
+  const outcome = document.getElementById("dc-outcome");
+  outcome.textContent = decision.outcome_zh;
+  outcome.dataset.status = decision.outcome;
+  document.getElementById("dc-when").textContent = decision.decided_at
+    ? `决定时间：${decision.decided_at.slice(0, 16).replace("T", " ")}` : "";
+  document.getElementById("dc-reason").textContent = decision.reason || "（未填写）";
+  document.getElementById("dc-next").replaceChildren(
+    ...decision.next_steps.map((s) => el("li", { text: s.zh })));
+  const block = decision.till_must_block || [];
+  document.getElementById("dc-block").hidden = !block.length;
+  document.getElementById("dc-block-list").replaceChildren(
+    ...block.map((c) => el("li", { class: "badge", text: c.zh })));
+  const stores = decision.registry_stores;
+  document.getElementById("dc-registry").hidden = !stores;
+  document.getElementById("dc-stores").replaceChildren(
+    ...(stores || []).map((s) => el("li", {},
+      el("strong", { text: s.name }), " ", el("span", { class: "hint", text: s.address }),
+      " ", el("span", { class: "badge", text: s.status === "active" ? "营业中" : s.status }))),
+    ...(stores && !stores.length ? [el("li", { class: "hint", text: "无" })] : []));
 }
 
 function render(view) {
@@ -42,12 +89,17 @@ function render(view) {
   const reqs = view.requirements || {};
   renderDue(document.getElementById("ov-due"), reqs.currently_due || []);
   renderErrors(document.getElementById("ov-errors"), reqs.errors || []);
-  renderRequests(document.getElementById("ov-requests"), view.info_requests || []);
+  renderRequests(document.getElementById("ov-requests"), view.info_requests || [], {
+    open: view.status === "info_requested", docs, answer,
+  });
   document.getElementById("overview").hidden = false;
+  renderDecision(view.decision);
   const amendable = labels.amendable.includes(view.status);
   document.getElementById("amend-section").hidden = !amendable;
   const open = ["submitted", "under_review", "info_requested", "waitlisted"].includes(view.status);
   document.getElementById("withdraw-section").hidden = !open;
+  document.getElementById("documents").hidden = false;
+  document.getElementById("doc-upload").hidden = !open;
   if (amendable) {
     form.fill(view.application);
     clearErrors(formNode);
@@ -78,8 +130,6 @@ lookup.addEventListener("submit", (event) => {
 formNode.addEventListener("submit", async (event) => {
   event.preventDefault();
   const patch = mergePatch(state.payload || {}, form.read());
-  const answer = document.getElementById("f-answer").value;
-  if (answer.trim()) patch.answer = answer;
   const headers = state.etag ? { "If-Match": state.etag } : {};
   const r = await api("PATCH", `/api/v1/applications/${state.id}`, {
     token: state.token, body: patch, headers, contentType: "application/merge-patch+json",
@@ -94,7 +144,6 @@ formNode.addEventListener("submit", async (event) => {
     showProblem(formNode, summary, r);
     return;
   }
-  document.getElementById("f-answer").value = "";
   await load();
   say(saved, `已保存。当前状态：${statusZh(r.data.status)}。`);
 });
