@@ -27,17 +27,6 @@ def _labels() -> dict[str, Any]:
     }
 
 
-# Documents a reviewer may ask for by name; the same codes as the applicants' uploads
-# (service/documents/kinds.py); the API accepts any code of that shape.
-DOCUMENT_KINDS = {
-    "business_licence": "营业执照",
-    "food_licence": "食品经营许可证",
-    "wechat_pay_proof": "微信支付商户号证明",
-    "store_photo": "门店照片",
-    "other": "其他证明材料",
-}
-
-
 class WebController(Controller):
     path = "/"
     include_in_schema = False
