@@ -11,14 +11,34 @@ from typing import Any, TypeVar
 
 from litestar import Request
 
-from service.http.problems import UnsupportedMediaType
+from service.http.problems import BadRequest, FieldError, UnsupportedMediaType
 from service.validation import decode_and_collect
+from service.validation.normalise import bad_character, describe
 
 T = TypeVar("T")
 _JSON_TYPES = ("application/json", "application/merge-patch+json")
 
 
+def check_parameters(request: Request) -> None:
+    """Query and path parameters reach SQL too: a control character (NUL above all) or a
+    lone surrogate is refused here, naming the parameter, before any handler runs."""
+    pairs = [*request.path_params.items(), *request.query_params.multi_items()]
+    errors = [
+        FieldError(f"/{key}", "bad_character", *describe(ch))
+        for key, value in pairs
+        if isinstance(value, str)
+        and (ch := bad_character(value) or bad_character(key)) is not None
+    ]
+    if errors:
+        raise BadRequest(
+            "A query or path parameter holds a character that is not allowed; see errors.",
+            "查询参数或路径参数包含不允许的字符，详见 errors。",
+            errors=errors,
+        )
+
+
 async def validate_body(request: Request) -> None:
+    check_parameters(request)
     field = request.route_handler.parsed_data_field
     if field is None:
         return
