@@ -124,7 +124,8 @@ async def test_every_validation_rule_reported_at_once(
     self_crossing = await client.post(
         "/api/v1/applications", json=merchant(seed=9, stores=[store(radius_m=None, zone=bowtie)])
     )
-    assert self_crossing.status_code == 201  # repaired, not refused
+    assert self_crossing.status_code == 422  # refused, naming where it crosses
+    assert self_crossing.json()["errors"][0]["code"] == "self_intersection"
 
 
 async def test_configured_store_limit(dsn: str) -> None:
