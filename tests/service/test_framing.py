@@ -11,6 +11,8 @@ import socket
 import urllib.request
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from tests.serving import granian_server
 
@@ -88,3 +90,40 @@ def test_problem_details_when_the_app_answers(dsn: str, name: str, says: bytes) 
         answer = exchange(port, FRAMES[name], half_close=name != "invalid UTF-8 body")
         assert answer.startswith(b"HTTP/1.1 400"), answer[:300]
         assert b"application/problem+json" in answer and says in answer, answer[:600]
+
+
+SIZE_TOKENS = st.one_of(
+    st.sampled_from([b"ZZ", b"-1", b"0x10", b"1 3", b"\x00", b"FFFFFFFFFFFFFFFFFFFFFFFF", b"",
+                     b"3;ext=\x01", b"+5", b"1_0", b"\xff"]),
+    st.binary(min_size=1, max_size=6).filter(lambda b: b"\r" not in b and b"\n" not in b),
+)
+TARGETS = [b"POST /api/v1/applications", b"PATCH /api/v1/rounds/beijing-2",
+           b"POST /api/v1/dispatch/route", b"POST /api/v1/disaster-areas"]
+
+
+@st.composite
+def broken_chunked(draw: st.DrawFn) -> bytes:
+    target = draw(st.sampled_from(TARGETS))
+    chunks = draw(st.lists(st.tuples(SIZE_TOKENS, st.binary(max_size=40)), min_size=1,
+                           max_size=3))
+    body = b"".join(size + b"\r\n" + data + b"\r\n" for size, data in chunks)
+    ending = draw(st.sampled_from([b"0\r\n\r\n", b"", b"0\r\n", b"0\r\nX: y\r\n\r\n"]))
+    return (target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n" + body + ending)
+
+
+def test_fuzzed_chunk_framing_is_never_a_server_error(dsn: str) -> None:
+    with granian_server(dsn) as (base, _proc):
+        port = int(base.rsplit(":", 1)[1])
+
+        @given(raw=broken_chunked())
+        @settings(max_examples=40, derandomize=True, database=None, deadline=None,
+                  phases=[Phase.explicit, Phase.generate],
+                  suppress_health_check=list(HealthCheck))
+        def run(raw: bytes) -> None:
+            answer = exchange(port, raw, half_close=True)
+            assert not answer.startswith(b"HTTP/1.1 5"), (raw, answer[:300])
+
+        run()
+        with urllib.request.urlopen(base + "/health/live", timeout=10) as r:
+            assert r.status == 200
