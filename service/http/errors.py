@@ -43,23 +43,47 @@ _BY_STATUS: dict[int, tuple[type[Problem], str]] = {
     429: (TooManyRequests, "请求过于频繁，请稍后再试。"),
 }
 
-# Raised by asyncpg itself (not by the server) when a value cannot be encoded for a query:
-# an InterfaceError subclass, but the input's fault, not the database's.
-CLIENT_DATA_ERROR = asyncpg_base.DataError
-
 DB_UNAVAILABLE = (
     OSError,
     asyncio.TimeoutError,
     asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,  # connection closed or released mid-operation
-    # The protocol's own state errors when the server goes away mid-query:
-    # "cannot switch to state ...", "not connected", ProtocolError.
+    asyncpg.InterfaceError,
+    # The protocol's own state errors when the server goes away mid-query ("cannot switch
+    # to state ...; another operation is in progress", "not connected", ProtocolError), and
+    # class 57 (admin/crash shutdown, database dropped, idle-session timeout).
     asyncpg.InternalClientError,
+    asyncpg.exceptions.OperatorInterventionError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
-    # Class 57: query cancelled (command timeout), admin/crash shutdown, database dropped.
-    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.QueryCanceledError,
 )
+
+
+def _from_litestar(exc: HTTPException) -> Problem:
+    if isinstance(exc, ValidationException):
+        extra = exc.extra if isinstance(exc.extra, list) else []
+        errors = []
+        for item in extra:
+            if not isinstance(item, dict):
+                continue
+            code, en, zh = translate(str(item.get("message", "invalid")))
+            errors.append(FieldError(f"/{item.get('key', '')}", code, en, zh))
+        if "json" in str(exc.detail).lower() or not errors:
+            return MalformedBody(str(exc.detail), "请求内容无法解析。")
+        return BadRequest(
+            "Invalid query or path parameters; see errors.",
+            "查询参数或路径参数有误，详见 errors。",
+            errors=errors,
+        )
+    kind, detail_zh = _BY_STATUS.get(exc.status_code, (BadRequest, "请求有误。"))
+    problem = kind(str(exc.detail), detail_zh)
+    problem.headers.update(exc.headers or {})
+    return problem
+
+
+# Raised by asyncpg itself (not by the server) when a value cannot be encoded for a query:
+# an InterfaceError subclass, but the input's fault, not the database's.
+CLIENT_DATA_ERROR = asyncpg_base.DataError
 
 
 def _from_database(exc: Exception) -> Problem | None:
@@ -84,28 +108,6 @@ def _from_database(exc: Exception) -> Problem | None:
             constraint=getattr(exc, "constraint_name", None),
         )
     return None
-
-
-def _from_litestar(exc: HTTPException) -> Problem:
-    if isinstance(exc, ValidationException):
-        extra = exc.extra if isinstance(exc.extra, list) else []
-        errors = []
-        for item in extra:
-            if not isinstance(item, dict):
-                continue
-            code, en, zh = translate(str(item.get("message", "invalid")))
-            errors.append(FieldError(f"/{item.get('key', '')}", code, en, zh))
-        if "json" in str(exc.detail).lower() or not errors:
-            return MalformedBody(str(exc.detail), "请求内容无法解析。")
-        return BadRequest(
-            "Invalid query or path parameters; see errors.",
-            "查询参数或路径参数有误，详见 errors。",
-            errors=errors,
-        )
-    kind, detail_zh = _BY_STATUS.get(exc.status_code, (BadRequest, "请求有误。"))
-    problem = kind(str(exc.detail), detail_zh)
-    problem.headers.update(exc.headers or {})
-    return problem
 
 
 def problem_response(request: Request, exc: Exception) -> Response:
