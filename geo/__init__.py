@@ -19,8 +19,10 @@ from geo.shapes import (
     Polygon,
     ShapeProblem,
     ShapeResult,
+    distance_to_m,
     geodesic_circle,
     polygon_from_geojson,
+    reach_problems,
     to_geojson,
 )
 
@@ -34,6 +36,7 @@ __all__ = [
     "ShapeProblem",
     "ShapeResult",
     "convert_array",
+    "distance_to_m",
     "from_wgs84",
     "from_wgs84_array",
     "geodesic_area_m2",
@@ -43,6 +46,7 @@ __all__ = [
     "geometry_in_china",
     "in_china",
     "polygon_from_geojson",
+    "reach_problems",
     "to_geojson",
     "to_wgs84",
     "to_wgs84_array",

@@ -1,4 +1,4 @@
-"""GeoJSON (RFC 7946) polygon input: parse, convert to WGS-84, check, repair.
+"""GeoJSON (RFC 7946) polygon input: parse, check, convert to WGS-84; refuse or repair.
 
 User errors never raise: `polygon_from_geojson` returns a `ShapeResult` holding either the
 geometry plus notes, or a list of `ShapeProblem`s whose `pointer_suffix` is a JSON pointer
@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 import numpy as np
 import shapely
+import shapely.ops
 from shapely.geometry import MultiPolygon as ShapelyMultiPolygon
 from shapely.geometry import Polygon as ShapelyPolygon
 from shapely.geometry import mapping
@@ -23,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.china import geometry_in_china
 from geo.crs import CRS, to_wgs84_array
-from geo.distance import GEOD, geodesic_area_m2
+from geo.distance import GEOD, geodesic_area_m2, geodesic_m_array
 
 # RFC 7946 positions may carry a third (altitude) value; we ignore it.
 Position = tuple[float, ...]
@@ -174,10 +175,52 @@ def _check_rings(polys: list[list[list[Position]]], multi: bool) -> list[ShapePr
     return problems
 
 
-def _ring_array(ring: list[Position], crs: CRS) -> np.ndarray:
-    xy = np.array([p[:2] for p in ring], dtype=np.float64)
-    lon, lat = to_wgs84_array(xy[:, 0], xy[:, 1], crs)
-    return np.column_stack([lon, lat])
+def _ring_xy(ring: list[Position]) -> np.ndarray:
+    return np.array([p[:2] for p in ring], dtype=np.float64)
+
+
+_AT = re.compile(r"\[\s*(-?[\d.eE+-]+)\s+(-?[\d.eE+-]+)\s*\]")
+
+
+def _crossing(reason: str, polys: list[list[list[Position]]], multi: bool) -> ShapeProblem:
+    """A refusal naming where the outline crosses itself: the ring, the edge nearest the
+    crossing (pointer to its first position) and the crossing point as given."""
+    match = _AT.search(reason)
+    kind = reason.split("[", 1)[0].strip()
+    if match is None:
+        return ShapeProblem(
+            "invalid_geometry", f"The shape is invalid ({kind}); draw it again.",
+            f"图形无效（{kind}），请重新绘制。", "/coordinates",
+        )
+    x, y = float(match.group(1)), float(match.group(2))
+    best: tuple[float, str, int] = (math.inf, "/coordinates", 0)
+    for pi, rings in enumerate(polys):
+        for ri, ring in enumerate(rings):
+            xy = _ring_xy(ring)
+            a, b = xy[:-1], xy[1:]
+            ab = b - a
+            length2 = np.maximum((ab ** 2).sum(axis=1), 1e-30)
+            t = np.clip(((np.array([x, y]) - a) * ab).sum(axis=1) / length2, 0.0, 1.0)
+            d = np.hypot(*(a + ab * t[:, None] - np.array([x, y])).T)
+            i = int(np.argmin(d))
+            if d[i] < best[0]:
+                base = f"/coordinates/{pi}/{ri}" if multi else f"/coordinates/{ri}"
+                best = (float(d[i]), base, i)
+    _, ring_ptr, edge = best
+    self_x = "self-intersection" in kind.lower()
+    if self_x:
+        where_en = (f"The outline crosses itself near ({x:.6f}, {y:.6f}), on the edge from "
+                    f"position {edge} to {edge + 1} of this ring. Draw it without crossings.")
+        where_zh = (f"边界在 ({x:.6f}, {y:.6f}) 附近自相交（本环第 {edge} 至第 {edge + 1} 个坐标点"
+                    "之间的边）。请重新绘制，边界不能交叉。")
+    else:
+        where_en = (f"The shape is invalid ({kind}) near ({x:.6f}, {y:.6f}), at position "
+                    f"{edge} of this ring.")
+        where_zh = f"图形无效（{kind}），位置在 ({x:.6f}, {y:.6f}) 附近（本环第 {edge} 个坐标点）。"
+    return ShapeProblem(
+        "self_intersection" if self_x else "invalid_geometry", where_en, where_zh,
+        f"{ring_ptr}/{edge}",
+    )
 
 
 def _polygonal_parts(geom: BaseGeometry) -> BaseGeometry | None:
@@ -199,8 +242,14 @@ def polygon_from_geojson(
     max_vertices: int,
     min_area_m2: float = 0.0,
     max_area_m2: float = math.inf,
+    repair: bool = False,
 ) -> ShapeResult:
-    """Parse a GeoJSON Polygon/MultiPolygon in `crs` into a valid WGS-84 shapely geometry."""
+    """Parse a GeoJSON Polygon/MultiPolygon in `crs` into a valid WGS-84 shapely geometry.
+
+    An invalid outline (a ring crossing itself, overlapping parts) is refused, naming
+    where it crosses; with `repair=True` (imports of boundaries drawn elsewhere, disaster
+    areas) it is repaired with `make_valid` and a note says so.
+    """
     # Count before any conversion so a huge payload is rejected without building anything.
     if isinstance(obj, Polygon | MultiPolygon):
         kind, raw = type(obj).__name__, obj.coordinates
@@ -235,9 +284,10 @@ def polygon_from_geojson(
     if problems:
         return _fail(*problems)
 
+    # Built and checked in the coordinates as given, so a crossing is reported where the
+    # applicant drew it; converted to WGS-84 afterwards (the conversion keeps topology).
     shells = [
-        ShapelyPolygon(_ring_array(rings[0], crs), [_ring_array(r, crs) for r in rings[1:]])
-        for rings in polys
+        ShapelyPolygon(_ring_xy(rings[0]), [_ring_xy(r) for r in rings[1:]]) for rings in polys
     ]
     geom: BaseGeometry = shells[0] if len(shells) == 1 else ShapelyMultiPolygon(shells)
 
@@ -252,6 +302,8 @@ def polygon_from_geojson(
                 f"图形无效（{reason}），修复后没有面积。",
                 "/coordinates",
             ))
+        if not repair:
+            return _fail(_crossing(reason, polys, multi))
         self_x = "self-intersection" in reason.lower()
         notes.append(ShapeProblem(
             "self_intersection_repaired" if self_x else "geometry_repaired",
@@ -260,6 +312,9 @@ def polygon_from_geojson(
             "/coordinates",
         ))
         geom = repaired
+    if crs != "wgs84":
+        geom = shapely.transform(geom, lambda xy: np.column_stack(to_wgs84_array(
+            xy[:, 0], xy[:, 1], crs)))
 
     if not geometry_in_china(geom):
         return _fail(ShapeProblem(
@@ -287,6 +342,59 @@ def polygon_from_geojson(
         ))
     assert isinstance(geom, ShapelyPolygon | ShapelyMultiPolygon)
     return ShapeResult(geometry=geom, notes=notes, area_m2=area)
+
+
+def distance_to_m(lon: float, lat: float, geom: BaseGeometry) -> float:
+    """Metres from a WGS-84 point to the nearest point of `geom` (0 inside it).
+
+    The nearest point is found in a local equirectangular frame around the point (good to
+    a fraction of a per cent over tens of kilometres), the distance then taken geodesically.
+    """
+    if geom.covers(shapely.Point(lon, lat)):
+        return 0.0
+    k = math.cos(math.radians(lat))
+    local = shapely.transform(
+        geom, lambda xy: np.column_stack([(xy[:, 0] - lon) * k, xy[:, 1] - lat])
+    )
+    near, _ = shapely.ops.nearest_points(local, shapely.Point(0.0, 0.0))
+    _, _, dist = GEOD.inv(lon, lat, lon + near.x / k, lat + near.y)
+    return float(dist)
+
+
+def reach_problems(
+    lon: float, lat: float, zone: BaseGeometry, *, max_gap_m: float, max_reach_m: float
+) -> list[ShapeProblem]:
+    """A delivery zone must belong to its store: the store lies inside it or within
+    `max_gap_m` of it, and no part of it lies farther than `max_reach_m` from the store.
+    Pointers are relative to the zone object (a far part names its farthest position)."""
+    problems: list[ShapeProblem] = []
+    gap = distance_to_m(lon, lat, zone)
+    if gap > max_gap_m:
+        problems.append(ShapeProblem(
+            "zone_away_from_store",
+            f"The delivery zone is {gap / 1000:,.1f} km from the store; the store must lie "
+            f"inside its zone or within {max_gap_m / 1000:g} km of it.",
+            f"配送区域距门店 {gap / 1000:,.1f} 公里；门店须位于配送区域内或距其不超过 "
+            f"{max_gap_m / 1000:g} 公里。",
+        ))
+    multi = isinstance(zone, ShapelyMultiPolygon)
+    parts = list(zone.geoms) if multi else [zone]
+    for pi, part in enumerate(parts):
+        ring = np.asarray(part.exterior.coords)
+        far = geodesic_m_array(lon, lat, ring[:, 0], ring[:, 1])
+        vi = int(np.argmax(far))
+        if far[vi] > max_reach_m:
+            which_en = f"Part {pi + 1} of the delivery zone" if multi else "The delivery zone"
+            which_zh = f"配送区域的第 {pi + 1} 部分" if multi else "配送区域"
+            problems.append(ShapeProblem(
+                "zone_out_of_reach",
+                f"{which_en} reaches {far[vi] / 1000:,.1f} km from the store (position {vi}); "
+                f"deliveries reach at most {max_reach_m / 1000:g} km.",
+                f"{which_zh}最远处距门店 {far[vi] / 1000:,.1f} 公里（第 {vi} 个坐标点），"
+                f"配送距离最多 {max_reach_m / 1000:g} 公里。",
+                f"/coordinates/{pi}/0/{vi}" if multi else f"/coordinates/0/{vi}",
+            ))
+    return problems
 
 
 def geodesic_circle(lon: float, lat: float, radius_m: float, segments: int = 64) -> ShapelyPolygon:

@@ -58,6 +58,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_limits(
         settings.max_stores_per_application, settings.max_zone_vertices,
         settings.max_zone_area_km2, settings.min_zone_area_m2,
+        max_zone_gap_m=settings.max_zone_gap_m,
+        max_delivery_reach_m=settings.max_delivery_reach_m,
     )
 
     async def open_pool(app: Litestar) -> None:

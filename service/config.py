@@ -22,6 +22,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_zone_vertices: int = 2_000
     max_zone_area_km2: float = 2_000.0
     min_zone_area_m2: float = 100.0
+    # A delivery zone belongs to its store: the store lies inside it or within this gap,
+    # and no part of it lies beyond this reach (a delivery radius neither).
+    max_zone_gap_m: float = 2_000.0
+    max_delivery_reach_m: float = 30_000.0
     # Seconds a request may wait for a pooled connection before answering 503.
     db_acquire_timeout: float = 3.0
     db_command_timeout: float = 10.0
@@ -65,6 +69,10 @@ def settings_from_env(**overrides: object) -> Settings:
         values["max_body_bytes"] = int(body)
     if doc := _env("BOAI_DOCUMENT_MAX_BYTES"):
         values["document_max_bytes"] = int(doc)
+    if reach := _env("BOAI_MAX_DELIVERY_REACH_M"):
+        values["max_delivery_reach_m"] = float(reach)
+    if gap := _env("BOAI_MAX_ZONE_GAP_M"):
+        values["max_zone_gap_m"] = float(gap)
     if level := _env("BOAI_LOG_LEVEL"):
         values["log_level"] = level
     if rate := _env("BOAI_APPLICANT_RATE"):

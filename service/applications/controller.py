@@ -36,7 +36,8 @@ def if_match_version(request: Request) -> int | None:
     if raw is None:
         return None
     value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    # isdigit() alone accepts "²" and "１", which int() refuses or reads unexpectedly.
+    if not (value.isascii() and value.isdigit() and len(value) <= 9):
         raise BadRequest("If-Match must be an ETag from this service.", "If-Match 头格式不正确。")
     return int(value)
 

@@ -10,7 +10,7 @@ from msgspec import Meta
 from stdnum.cn import uscc
 
 from scoring.vocabulary import CAPABILITIES, CATEGORIES
-from service.validation import Check, Invalid
+from service.validation import Check, Code, Invalid
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 # GB 32100-2015: registration authority 1-9, A (other), N (agriculture), Y (other);
@@ -105,13 +105,18 @@ def text(min_len: int, max_len: int) -> type[str]:
     return Annotated[str, Meta(min_length=min_len, max_length=max_len)]  # type: ignore[return-value]
 
 
-CreditCode = Annotated[str, Meta(max_length=40, description="统一社会信用代码"), Check(credit_code)]
-Mobile = Annotated[str, Meta(max_length=32, description="11-digit mainland mobile"), Check(mobile)]
-WechatMchId = Annotated[
-    str, Meta(max_length=20, description="微信支付直连商户号"), Check(wechat_mch_id)
+# Codes and numbers are NFKC-folded (Code()); names and other text are kept as typed.
+CreditCode = Annotated[
+    str, Meta(max_length=40, description="统一社会信用代码"), Code(), Check(credit_code)
 ]
-CategoryCode = Annotated[str, Meta(max_length=40), Check(category)]
-CapabilityCode = Annotated[str, Meta(max_length=40), Check(capability)]
+Mobile = Annotated[
+    str, Meta(max_length=32, description="11-digit mainland mobile"), Code(), Check(mobile)
+]
+WechatMchId = Annotated[
+    str, Meta(max_length=20, description="微信支付直连商户号"), Code(), Check(wechat_mch_id)
+]
+CategoryCode = Annotated[str, Meta(max_length=40), Code(), Check(category)]
+CapabilityCode = Annotated[str, Meta(max_length=40), Code(), Check(capability)]
 CommunityCode = Annotated[str, Meta(pattern=r"^\d{12}$", description="12-digit statistical code")]
 RoundCode = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Coordinate = Annotated[float, Check(finite)]

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-from geo import in_china, polygon_from_geojson, to_wgs84
+from geo import ShapeResult, in_china, polygon_from_geojson, reach_problems, to_wgs84
 from service.applications.fields import (
     CapabilityCode,
     CategoryCode,
@@ -60,15 +60,30 @@ class Location(Strict):
             )
 
 
-def shape_problems(zone: dict[str, Any], crs: CRS, suffix: str) -> Iterator[Invalid]:
-    result = polygon_from_geojson(
+def parse_zone(zone: dict[str, Any], crs: CRS) -> ShapeResult:
+    """A submitted area under the configured limits; a self-crossing outline is refused."""
+    return polygon_from_geojson(
         zone,
         crs,
         max_vertices=LIMITS.max_zone_vertices,
         min_area_m2=LIMITS.min_zone_area_m2,
         max_area_m2=LIMITS.max_zone_area_m2,
     )
-    for problem in result.problems:
+
+
+def shape_problems(
+    zone: dict[str, Any], crs: CRS, suffix: str, store_at: tuple[float, float] | None = None
+) -> Iterator[Invalid]:
+    """Problems of a submitted area; for a delivery zone (`store_at`: the store, WGS-84)
+    also whether it belongs to its store (see geo.reach_problems)."""
+    result = parse_zone(zone, crs)
+    problems = result.problems
+    if result.ok and store_at is not None and result.geometry is not None:
+        problems = reach_problems(
+            *store_at, result.geometry,
+            max_gap_m=LIMITS.max_zone_gap_m, max_reach_m=LIMITS.max_delivery_reach_m,
+        )
+    for problem in problems:
         yield Invalid(
             problem.code, problem.detail_en, problem.detail_zh, suffix + problem.pointer_suffix
         )
@@ -114,8 +129,18 @@ class Store(Strict):
                 "提供送货上门需填写每日配送能力（大于 0）",
                 "/delivery/daily_capacity",
             )
+        if d.radius_m is not None and d.radius_m > LIMITS.max_delivery_reach_m:
+            reach = LIMITS.max_delivery_reach_m
+            yield Invalid(
+                "radius_out_of_reach",
+                f"Deliveries reach at most {reach:,.0f} m from the store",
+                f"配送半径最多 {reach:,.0f} 米",
+                "/delivery/radius_m",
+            )
         if d.zone is not None:
-            yield from shape_problems(d.zone, self.location.crs, "/delivery/zone")
+            yield from shape_problems(
+                d.zone, self.location.crs, "/delivery/zone", store_at=self.location.wgs84()
+            )
         if len(set(self.categories)) != len(self.categories):
             yield Invalid("duplicate", "A category is listed twice", "商品品类重复", "/categories")
 

@@ -21,6 +21,8 @@ from service.scoring_hook import rescore_application
 from service.validation import collect
 
 APPLICANT_ACTOR = "applicant"
+# The partial unique index: one open application per credit code and round.
+OPEN_CREDIT_CODE = "applications_open_credit_code"
 
 
 async def check_references(conn: asyncpg.Connection, app: Application) -> None:
@@ -107,7 +109,7 @@ async def create(
                 )
             await rescore_application(conn, application_id)
     except asyncpg.UniqueViolationError as exc:
-        if "applications_open_credit_code" not in str(exc):
+        if exc.constraint_name != OPEN_CREDIT_CODE:
             raise
         existing = await conn.fetchval(
             SQL.open_application_for_credit_code, app.round, app.credit_code
@@ -210,7 +212,9 @@ async def amend(
         reqs = requirements(app, open_requests)
         status = lifecycle.after_amendment(row["status"], nothing_due(reqs))
         try:
-            async with conn.transaction():  # a savepoint: the lookup below still runs
+            # A savepoint: after a unique violation the transaction is still usable to
+            # look up the application that holds the credit code.
+            async with conn.transaction():
                 version = await conn.fetchval(
                     SQL.update_application,
                     application_id,
@@ -220,7 +224,9 @@ async def amend(
                     msgspec.to_builtins(app),
                     reqs,
                 )
-        except asyncpg.UniqueViolationError:
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name != OPEN_CREDIT_CODE:
+                raise
             existing = await conn.fetchval(
                 SQL.open_application_for_credit_code, app.round, app.credit_code
             )

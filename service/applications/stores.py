@@ -8,10 +8,9 @@ from typing import Any
 import msgspec
 from shapely.geometry.base import BaseGeometry
 
-from geo import geodesic_circle, polygon_from_geojson
+from geo import geodesic_circle
 from scoring.vocabulary import EXCLUDED
-from service.applications.limits import LIMITS
-from service.applications.schemas import Store
+from service.applications.schemas import Store, parse_zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,14 +31,7 @@ def zone_of(store: Store, lon: float, lat: float) -> BaseGeometry | None:
     if not delivery.home_delivery:
         return None
     if delivery.zone is not None:
-        result = polygon_from_geojson(
-            delivery.zone,
-            store.location.crs,
-            max_vertices=LIMITS.max_zone_vertices,
-            min_area_m2=LIMITS.min_zone_area_m2,
-            max_area_m2=LIMITS.max_zone_area_m2,
-        )
-        return result.geometry
+        return parse_zone(delivery.zone, store.location.crs).geometry
     if delivery.radius_m is not None:
         return geodesic_circle(lon, lat, delivery.radius_m)
     return None

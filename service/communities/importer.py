@@ -54,7 +54,7 @@ def _geometry(raw: dict[str, Any] | None, crs: CRS, base: str, errors: list[Fiel
         errors.append(FieldError(base, "required", "A boundary is required.", "缺少边界。"))
         return None
     result = polygon_from_geojson(raw, crs, max_vertices=MAX_VERTICES_PER_FEATURE,
-                                  min_area_m2=MIN_AREA_M2, max_area_m2=MAX_AREA_M2)
+                                  min_area_m2=MIN_AREA_M2, max_area_m2=MAX_AREA_M2, repair=True)
     errors.extend(FieldError(base + p.pointer_suffix, p.code, p.detail_en, p.detail_zh)
                   for p in result.problems)
     notes.extend(ImportNote(base + n.pointer_suffix, n.code, n.detail_en, n.detail_zh)

@@ -14,7 +14,7 @@ from msgspec import Meta
 from geo import in_china, to_wgs84
 from scoring.vocabulary import ELIGIBLE
 from service.registry.schemas import CrsName, Phase, PointAnswer, StoreSummary
-from service.validation import Check, Invalid
+from service.validation import Check, Code, Invalid
 
 # A batch is planned in one request; the body limit bounds it too (about 60 bytes each).
 MAX_BATCH = 10_000
@@ -33,7 +33,7 @@ def _finite(value: float) -> float:
     return value
 
 
-CategoryCode = Annotated[str, Meta(max_length=40), Check(_category)]
+CategoryCode = Annotated[str, Meta(max_length=40), Code(), Check(_category)]
 Categories = Annotated[list[CategoryCode], Meta(max_length=20)]
 Coordinate = Annotated[float, Check(_finite)]
 Ref = Annotated[str, Meta(min_length=1, max_length=100)]

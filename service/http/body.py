@@ -10,19 +10,50 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from litestar import Request
+from litestar.exceptions import InternalServerException
 
-from service.http.problems import UnsupportedMediaType
+from service.http.problems import BadRequest, FieldError, MalformedBody, UnsupportedMediaType
 from service.validation import decode_and_collect
+from service.validation.normalise import bad_character, describe
 
 T = TypeVar("T")
 _JSON_TYPES = ("application/json", "application/merge-patch+json")
 
 
+def check_parameters(request: Request) -> None:
+    """Query and path parameters reach SQL too: a control character (NUL above all) or a
+    lone surrogate is refused here, naming the parameter, before any handler runs."""
+    pairs = [*request.path_params.items(), *request.query_params.multi_items()]
+    errors = [
+        FieldError(f"/{key}", "bad_character", *describe(ch))
+        for key, value in pairs
+        if isinstance(value, str)
+        and (ch := bad_character(value) or bad_character(key)) is not None
+    ]
+    if errors:
+        raise BadRequest(
+            "A query or path parameter holds a character that is not allowed; see errors.",
+            "查询参数或路径参数包含不允许的字符，详见 errors。",
+            errors=errors,
+        )
+
+
 async def validate_body(request: Request) -> None:
+    check_parameters(request)
     field = request.route_handler.parsed_data_field
     if field is None:
         return
-    body = await request.body()
+    try:
+        body = await request.body()
+    except InternalServerException:
+        # The server (granian) ends the body stream with a disconnect when the framing is
+        # broken: a malformed chunk size, a chunk longer than announced, a body shorter
+        # than its Content-Length. Litestar reports that as a 500; it is the client's.
+        raise MalformedBody(
+            "The request body is incomplete or its framing (chunk sizes, Content-Length) "
+            "is malformed.",
+            "请求体不完整或分块/长度格式错误。",
+        ) from None
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if body and media_type not in _JSON_TYPES and not media_type.endswith("+json"):
         raise UnsupportedMediaType(

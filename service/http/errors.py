@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 import asyncpg
+import asyncpg.exceptions._base as asyncpg_base
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -13,6 +14,7 @@ from service.http.logging import request_id_var
 from service.http.problems import (
     PROBLEM_JSON,
     BadRequest,
+    Conflict,
     FieldError,
     Forbidden,
     InternalError,
@@ -25,6 +27,7 @@ from service.http.problems import (
     TooManyRequests,
     Unauthorized,
     UnsupportedMediaType,
+    ValidationFailed,
 )
 from service.validation.messages import translate
 
@@ -45,6 +48,11 @@ DB_UNAVAILABLE = (
     asyncio.TimeoutError,
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
+    # The protocol's own state errors when the server goes away mid-query ("cannot switch
+    # to state ...; another operation is in progress", "not connected", ProtocolError), and
+    # class 57 (admin/crash shutdown, database dropped, idle-session timeout).
+    asyncpg.InternalClientError,
+    asyncpg.exceptions.OperatorInterventionError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
     asyncpg.QueryCanceledError,
@@ -73,11 +81,42 @@ def _from_litestar(exc: HTTPException) -> Problem:
     return problem
 
 
+# Raised by asyncpg itself (not by the server) when a value cannot be encoded for a query:
+# an InterfaceError subclass, but the input's fault, not the database's.
+CLIENT_DATA_ERROR = asyncpg_base.DataError
+
+
+def _from_database(exc: Exception) -> Problem | None:
+    """A last line of defence for input the validation let through: data and constraint
+    errors are the request's fault (4xx), never a 500. Each one is logged: it means a
+    rule is missing in front of the database."""
+    if isinstance(exc, CLIENT_DATA_ERROR | asyncpg.DataError):
+        log.warning("database refused a value: %s", exc)
+        return BadRequest(
+            "A value in the request cannot be stored.", "请求中有无法保存的取值。"
+        )
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        log.warning("unique violation reached the error mapper: %s", exc.constraint_name)
+        return Conflict(
+            "This conflicts with an existing record.", "与已有记录冲突。",
+            constraint=exc.constraint_name,
+        )
+    if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+        log.warning("constraint violation reached the error mapper: %s", exc)
+        return ValidationFailed(
+            "A value in the request breaks a rule of the data.", "请求中的取值不符合数据规则。",
+            constraint=getattr(exc, "constraint_name", None),
+        )
+    return None
+
+
 def problem_response(request: Request, exc: Exception) -> Response:
     if isinstance(exc, Problem):
         problem = exc
     elif isinstance(exc, HTTPException) and exc.status_code < 500:
         problem = _from_litestar(exc)
+    elif (refused := _from_database(exc)) is not None:
+        problem = refused
     elif isinstance(exc, DB_UNAVAILABLE):
         log.warning("database unavailable: %s", type(exc).__name__)
         problem = ServiceUnavailable(

@@ -9,8 +9,10 @@ import asyncpg
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 
-from geo import geodesic_circle
+from geo import geodesic_circle, reach_problems
+from service.applications.limits import LIMITS
 from service.db.queries import load
+from service.http.problems import FieldError, invalid
 from service.registry.schemas import STORE_STATUSES, RegistryStoreIn
 
 SQL = load("registry")
@@ -38,6 +40,31 @@ def _check(store: RegistryStoreIn) -> None:
         raise ValueError("daily_capacity must be >= 0 and radius_m > 0")
 
 
+def _check_reach(store: RegistryStoreIn, zone: Polygon | MultiPolygon | None) -> None:
+    """The same rule as intake: a zone belongs to its store (inside it or within the
+    configured gap, no part beyond the configured reach). A store validated before the
+    rule existed is refused here rather than offered to households far away."""
+    errors = [
+        FieldError("/delivery/zone" + p.pointer_suffix, p.code, p.detail_en, p.detail_zh)
+        for p in (
+            reach_problems(
+                store.lon, store.lat, zone,
+                max_gap_m=LIMITS.max_zone_gap_m, max_reach_m=LIMITS.max_delivery_reach_m,
+            )
+            if store.zone is not None and zone is not None else []
+        )
+    ]
+    if store.radius_m is not None and store.radius_m > LIMITS.max_delivery_reach_m:
+        reach = LIMITS.max_delivery_reach_m
+        errors.append(FieldError(
+            "/delivery/radius_m", "radius_out_of_reach",
+            f"Deliveries reach at most {reach:,.0f} m from the store",
+            f"配送半径最多 {reach:,.0f} 米",
+        ))
+    if errors:
+        raise invalid(errors)
+
+
 async def add_store(conn: asyncpg.Connection, store: RegistryStoreIn) -> UUID:
     """Register one approved store and its first status-history row; returns its id.
 
@@ -46,6 +73,7 @@ async def add_store(conn: asyncpg.Connection, store: RegistryStoreIn) -> UUID:
     """
     _check(store)
     zone = _zone(store)
+    _check_reach(store, zone)
     async with conn.transaction():
         store_id = await conn.fetchval(
             SQL.insert_store,

@@ -29,3 +29,10 @@ class Check:
 
     def __call__(self, value: Any) -> Any:
         return self.fn(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """Marks a string field as a code, number or phone number: the walker folds it with
+    NFKC (full-width digits, letters, spaces, hyphens) before checking it. Free text is
+    never folded."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import types
 import typing
-from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
 from service.http.problems import FieldError, MalformedBody, invalid
-from service.validation.checks import Check, Invalid
+from service.validation.checks import Check, Code, Invalid
 from service.validation.messages import required_zh, too_few_zh, translate
-from service.validation.normalise import TooDeep, normalise
+from service.validation.normalise import BadCharacter, TooDeep, describe, fold, normalise
 
 T = TypeVar("T")
 _BAD = object()  # marks a subtree that failed; its errors are already recorded
@@ -19,6 +19,18 @@ _BAD = object()  # marks a subtree that failed; its errors are already recorded
 
 def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
+
+
+def _is_code(base: Any, metas: tuple[Any, ...]) -> bool:
+    """Codes are folded with NFKC; free text is kept as typed. A string is a code when
+    its type says so (`Code()`), when it must match a pattern, or when it is one of a
+    fixed set of literals."""
+    if get_origin(base) is Literal:
+        return True
+    return any(
+        isinstance(m, Code) or (isinstance(m, msgspec.Meta) and m.pattern is not None)
+        for m in metas
+    )
 
 
 class _Walker:
@@ -37,6 +49,8 @@ class _Walker:
             metas = tuple(rest)
         checks = [m for m in metas if isinstance(m, Check)]
         origin = get_origin(base)
+        if isinstance(raw, str) and _is_code(base, metas):
+            raw = fold(raw)
 
         if isinstance(base, type) and issubclass(base, msgspec.Struct):
             value = self.struct(base, raw, ptr)
@@ -151,10 +165,16 @@ class _Walker:
 def collect(cls: type[T], raw: Any) -> tuple[T | None, list[FieldError]]:
     """Normalise and validate `raw` against `cls`: (value, []) or (None, errors)."""
     walker = _Walker()
+    bad: list[BadCharacter] = []
     try:
-        clean = normalise(raw)
+        clean = normalise(raw, bad=bad)
     except TooDeep as exc:
         raise MalformedBody(str(exc), "JSON 嵌套层数过深") from None
+    if bad:
+        # PostgreSQL cannot store these: name each field and go no further.
+        return None, [
+            FieldError(b.pointer, "bad_character", *describe(b.char)) for b in bad[:50]
+        ]
     value = walker.walk(cls, clean, "")
     if walker.errors:
         return None, walker.errors
@@ -169,6 +189,11 @@ def decode_and_collect(cls: type[T], body: bytes) -> T:
         raise MalformedBody(f"Malformed JSON: {exc}", "JSON 格式错误，无法解析") from None
     except RecursionError:
         raise MalformedBody("JSON nested too deeply.", "JSON 嵌套层数过深") from None
+    except UnicodeDecodeError as exc:
+        raise MalformedBody(
+            f"The body is not valid UTF-8 (byte {exc.start}).",
+            f"请求体不是有效的 UTF-8 编码（第 {exc.start} 个字节）。",
+        ) from None
     value, errors = collect(cls, raw)
     if errors:
         raise invalid(errors)

@@ -16,6 +16,7 @@ from geo import (
     geodesic_m,
     geodesic_m_array,
     polygon_from_geojson,
+    reach_problems,
     to_geojson,
 )
 from geo.shapes import Geometry
@@ -54,9 +55,35 @@ def test_accepts_struct_input_and_altitude():
     assert polygon_from_geojson(struct, max_vertices=100).ok
 
 
-def test_bow_tie_is_repaired_with_a_note():
-    bow = [[116.46, 39.92], [116.47, 39.93], [116.47, 39.92], [116.46, 39.93], [116.46, 39.92]]
-    r = polygon_from_geojson(poly(bow), max_vertices=100)
+BOW = [[116.46, 39.92], [116.47, 39.93], [116.47, 39.92], [116.46, 39.93], [116.46, 39.92]]
+
+
+@pytest.mark.parametrize("crs", ["wgs84", "gcj02", "bd09"])
+def test_bow_tie_is_refused_naming_where_it_crosses(crs):
+    r = polygon_from_geojson(poly(BOW), crs, max_vertices=100)
+    assert not r.ok and r.geometry is None
+    assert codes(r) == ["self_intersection"]
+    problem = r.problems[0]
+    # the crossing, in the coordinates as given, and the edge it lies on
+    assert "116.465000, 39.925000" in problem.detail_en and "116.465000" in problem.detail_zh
+    assert problem.pointer_suffix in ("/coordinates/0/0", "/coordinates/0/2")
+
+
+def test_overlapping_parts_and_crossing_holes_are_refused():
+    shifted = [[x + 0.005, y] for x, y in SQUARE]
+    r = polygon_from_geojson(
+        {"type": "MultiPolygon", "coordinates": [[SQUARE], [shifted]]}, max_vertices=100
+    )
+    assert codes(r) == ["self_intersection"]
+    assert r.problems[0].pointer_suffix.startswith("/coordinates/")
+    loop = [[116.46, 39.92], [116.47, 39.92], [116.47, 39.93], [116.465, 39.91],
+            [116.46, 39.93], [116.46, 39.92]]
+    assert codes(polygon_from_geojson(poly(loop), max_vertices=100)) == ["self_intersection"]
+
+
+def test_bow_tie_is_repaired_with_a_note_when_asked():
+    bow = BOW
+    r = polygon_from_geojson(poly(bow), max_vertices=100, repair=True)
     assert r.ok
     assert [n.code for n in r.notes] == ["self_intersection_repaired"]
     assert r.geometry.is_valid and r.geometry.area > 0
@@ -183,3 +210,46 @@ def test_to_geojson_round_trips_with_lists():
     assert Polygon(out["coordinates"][0]).exterior.is_ccw
     assert shape(out).equals(geom)
     msgspec.json.encode(out)
+
+
+# The store in Beijing; Urumqi and Kashgar 2,400 km and 3,400 km west.
+BEIJING = (116.4663, 39.9303)
+URUMQI_SQUARE = [[87.60, 43.80], [87.62, 43.80], [87.62, 43.82], [87.60, 43.82], [87.60, 43.80]]
+KASHGAR_SQUARE = [[75.98, 39.46], [76.0, 39.46], [76.0, 39.48], [75.98, 39.48], [75.98, 39.46]]
+
+
+def _zone(obj):
+    result = polygon_from_geojson(obj, max_vertices=1000)
+    assert result.ok
+    return result.geometry
+
+
+def test_zone_far_from_its_store_is_refused():
+    problems = reach_problems(*BEIJING, _zone(poly(URUMQI_SQUARE)), max_gap_m=2000,
+                              max_reach_m=30_000)
+    assert [p.code for p in problems] == ["zone_away_from_store", "zone_out_of_reach"]
+    assert "2,4" in problems[0].detail_en  # about 2,400 km
+    assert problems[1].pointer_suffix.startswith("/coordinates/0/")
+
+
+def test_multipolygon_with_one_far_part_names_that_part():
+    near = [[x, y] for x, y in SQUARE]
+    zone = _zone({"type": "MultiPolygon", "coordinates": [[near], [KASHGAR_SQUARE]]})
+    problems = reach_problems(*BEIJING, zone, max_gap_m=2000, max_reach_m=30_000)
+    assert [p.code for p in problems] == ["zone_out_of_reach"]
+    assert problems[0].pointer_suffix.startswith("/coordinates/1/0/")
+    assert "Part 2" in problems[0].detail_en and "第 2 部分" in problems[0].detail_zh
+
+
+def test_zone_near_the_store_is_accepted_and_the_gap_is_measured():
+    assert reach_problems(*BEIJING, _zone(poly(SQUARE)), max_gap_m=2000, max_reach_m=30_000) == []
+    # a store 1.3 km east of the square: inside the gap allowed, outside a smaller one
+    east = (116.488, 39.925)
+    assert reach_problems(*east, _zone(poly(SQUARE)), max_gap_m=2000, max_reach_m=30_000) == []
+    codes_ = [p.code for p in reach_problems(*east, _zone(poly(SQUARE)), max_gap_m=1000,
+                                             max_reach_m=30_000)]
+    assert codes_ == ["zone_away_from_store"]
+    # a 40 km long zone touching the store: every part must lie within the reach
+    long = [[116.46, 39.92], [116.93, 39.92], [116.93, 39.93], [116.46, 39.93], [116.46, 39.92]]
+    assert [p.code for p in reach_problems(*BEIJING, _zone(poly(long)), max_gap_m=2000,
+                                           max_reach_m=30_000)] == ["zone_out_of_reach"]

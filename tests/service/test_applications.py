@@ -66,7 +66,7 @@ async def test_full_width_input_is_normalised(client: AsyncTestClient) -> None:
     token = created["applicant_token"]
     seen = (await client.get(created["status_url"], headers=bearer(token))).json()
     assert seen["credit_code"] == code
-    assert seen["legal_name"] == "北京 好邻居超市有限公司"
+    assert seen["legal_name"] == "北京　好邻居超市有限公司"  # text kept as typed
     assert seen["application"]["wechat_pay_mch_id"] == "1900012345"
     assert seen["application"]["settlement_contact"] == {"name": "赵敏", "mobile": "13800138000"}
 
@@ -124,7 +124,8 @@ async def test_every_validation_rule_reported_at_once(
     self_crossing = await client.post(
         "/api/v1/applications", json=merchant(seed=9, stores=[store(radius_m=None, zone=bowtie)])
     )
-    assert self_crossing.status_code == 201  # repaired, not refused
+    assert self_crossing.status_code == 422  # refused, naming where it crosses
+    assert self_crossing.json()["errors"][0]["code"] == "self_intersection"
 
 
 async def test_configured_store_limit(dsn: str) -> None:

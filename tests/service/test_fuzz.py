@@ -10,6 +10,11 @@ cases, derandomized so CI sees the same cases every run, sent with the admin's t
 - match the response schema the document gives for its status (where it gives one),
 - be RFC 9457 problem details when it is an error (4xx/5xx).
 
+A second pass sends each operation's valid cases with one string made hostile: a control
+character (NUL above all), a lone surrogate, or bytes that are not UTF-8, in a body string,
+an object key, a query or a path parameter. Each must be a 4xx problem answer. Malformed
+HTTP framing needs a real server: tests/service/test_framing.py.
+
 The number of cases run is printed and written to `artifacts/fuzz-summary.json`.
 """
 
@@ -28,6 +33,7 @@ import asyncpg
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import Case, CheckContext, GenerationMode, Response
 from schemathesis.checks import not_a_server_error
@@ -86,6 +92,7 @@ class Fuzz:
     headers: dict[str, str]
     cases: dict[str, int] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
+    hostile: dict[str, int] = field(default_factory=dict)
     statuses: Counter[int] = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
 
@@ -137,6 +144,7 @@ def fuzz(fuzz_dsn: tuple[str, str], pytestconfig: pytest.Config) -> Iterator[Fuz
         "modes": ["positive", "negative"],
         "checks": [check.__name__ for check in CHECKS],
         "failing_operations": sorted(state.failures),
+        "hostile_string_cases": sum(state.hostile.values()),
         "statuses": {str(k): v for k, v in sorted(state.statuses.items())},
         "seconds": round(time.monotonic() - state.started, 1),
         "per_operation": state.cases,
@@ -145,7 +153,8 @@ def fuzz(fuzz_dsn: tuple[str, str], pytestconfig: pytest.Config) -> Iterator[Fuz
     SUMMARY.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     announce(
         pytestconfig,
-        f"fuzz: {total} cases over {len(state.cases)} operations in {summary['seconds']} s "
+        f"fuzz: {total} cases over {len(state.cases)} operations, "
+        f"{summary['hostile_string_cases']} hostile-string cases, in {summary['seconds']} s "
         f"(artifacts/fuzz-summary.json)",
     )
 
@@ -182,6 +191,95 @@ def test_operation_survives_fuzzing(fuzz: Fuzz, label: str) -> None:
         except BaseException as exc:
             fuzz.failures[label] = str(exc)[:2000]
             raise
+
+
+HOSTILE_EXAMPLES = 6  # per operation
+CONTROLS = st.sampled_from(["\x00", "\x01", "\x08", "\x1b", "\x7f", "\x85", "\x9f"])
+SURROGATES = st.sampled_from(["\ud800", "\udbff", "\udc00", "\udfff"])
+NOT_UTF8 = st.sampled_from([b"\xff", b"\xc0\xaf", b"\xed\xa0\x80", b"\xe5\x8c", b"\xf5\x80"])
+MARK = "\ue000MARK\ue000"  # a placeholder whose UTF-8 bytes are replaced by invalid ones
+
+
+def hostile_text(core: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    edge = st.text(alphabet="北京华联ab1（）", max_size=4)
+    return st.builds(lambda a, c, b: a + c + b, edge, core, edge)
+
+
+def _string_slots(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Paths to every string value and object key in decoded JSON ("key", k) marks a key."""
+    if isinstance(value, str):
+        return [path]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _string_slots(v, (*path, i))]
+    if isinstance(value, dict):
+        slots: list[tuple[Any, ...]] = []
+        for k, v in value.items():
+            slots.append((*path, ("key", k)))
+            slots.extend(_string_slots(v, (*path, k)))
+        return slots
+    return []
+
+
+def _put(value: Any, path: tuple[Any, ...], text: str) -> Any:
+    if not path:
+        return text
+    head, rest = path[0], path[1:]
+    if isinstance(head, tuple):  # rename a key
+        return {(text if k == head[1] else k): v for k, v in value.items()}
+    copy = list(value) if isinstance(value, list) else dict(value)
+    copy[head] = _put(value[head], rest, text)
+    return copy
+
+
+def test_operation_refuses_hostile_strings(fuzz: Fuzz, label: str) -> None:
+    operation = fuzz.schema.find_operation_by_label(label)
+    assert operation is not None, label
+
+    @given(
+        case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
+        kind=st.sampled_from(["control", "surrogate", "not_utf8"]),
+        control=hostile_text(CONTROLS),
+        surrogate=hostile_text(SURROGATES),
+        bad=NOT_UTF8,
+        pick=st.integers(min_value=0, max_value=10_000),
+    )
+    @settings(
+        max_examples=HOSTILE_EXAMPLES, derandomize=True, database=None, deadline=None,
+        phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+    )
+    def run(case: Case, kind: str, control: str, surrogate: str, bad: bytes, pick: int) -> None:
+        body = case.body if isinstance(case.body, dict | list) else None
+        slots = [("body", p) for p in _string_slots(body)] if body is not None else []
+        if kind == "control":  # URLs carry controls (percent-encoded), never surrogates
+            slots += [("query", k) for k, v in (case.query or {}).items() if isinstance(v, str)]
+            slots += [("path", k) for k in (case.path_parameters or {})]
+        if not slots:
+            return
+        where, slot = slots[pick % len(slots)]
+        extra: dict[str, Any] = {}
+        if where == "query":
+            case.query = {**case.query, slot: control}
+        elif where == "path":
+            case.path_parameters = {**case.path_parameters, slot: control}
+        elif kind == "not_utf8":
+            raw = json.dumps(_put(body, slot, MARK), ensure_ascii=False).encode()
+            extra["data"] = raw.replace(MARK.encode(), bad)
+        else:  # sent as bytes: a lone surrogate travels as a "\ud800" escape
+            text = control if kind == "control" else surrogate
+            extra["data"] = json.dumps(_put(body, slot, text)).encode()
+        response = case.call(headers=fuzz.headers, **extra)
+        fuzz.statuses[response.status_code] += 1
+        fuzz.hostile[label] = fuzz.hostile.get(label, 0) + 1
+        assert 400 <= response.status_code < 500, (where, slot, kind, response.status_code,
+                                                   response.content[:300])
+        problem_details(None, response, case)  # type: ignore[arg-type]
+
+    run()
+
+
+test_operation_refuses_hostile_strings = pytest.mark.parametrize("label", OPERATIONS)(
+    test_operation_refuses_hostile_strings
+)
 
 
 def test_the_document_lists_every_api_route() -> None:
