@@ -13,7 +13,7 @@ import click
 
 from service.config import settings_from_env
 from service.db.cluster import ClusterError, EmbeddedCluster
-from service.db.connect import DatabaseSetupError, check_postgis, resolve_dsn
+from service.db.connect import DatabaseSetupError, check_postgis, resolve_dsn, service_dsn
 from service.db.migrate import migrate as apply_migrations
 
 
@@ -92,7 +92,9 @@ def serve(
 
             counts = asyncio.run(load_fixtures(dsn))
             click.echo(f"fixtures loaded: {counts}", err=True)
-        os.environ["DATABASE_URL"] = dsn
+        # the workers connect as the service's own role, never as the owner or superuser
+        os.environ["DATABASE_URL"] = service_dsn(settings, cluster)
+        os.environ.pop("BOAI_MIGRATION_DATABASE_URL", None)
         os.environ["BOAI_DATA_DIR"] = str(data_dir)
         from granian import Granian
         from granian.constants import Interfaces, Loops

@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from service.db.roles import OWNER_ROLE, SERVICE_ROLE
+
 PG_BIN = Path(os.environ.get("BOAI_PG_BIN", "/usr/lib/postgresql/15/bin"))
 SUPERUSER = "boai"
 DATABASE = "boai"
@@ -82,11 +84,18 @@ class EmbeddedCluster:
         lines = pid_file.read_text().splitlines()
         return int(lines[3]) if len(lines) > 3 and lines[3].strip().isdigit() else None
 
-    def password(self) -> str:
-        return self.password_file.read_text().strip()
+    def password(self, role: str = SUPERUSER) -> str:
+        return self._password_file(role).read_text().strip()
 
-    def dsn(self, port: int, database: str = DATABASE) -> str:
-        return f"postgresql://{SUPERUSER}:{self.password()}@127.0.0.1:{port}/{database}"
+    def _password_file(self, role: str) -> Path:
+        return self.password_file if role == SUPERUSER else self.data_dir / f"{role}.password"
+
+    def dsn(self, port: int, database: str = DATABASE, role: str = SUPERUSER) -> str:
+        """A DSN as `role`: the superuser (the default), OWNER_ROLE or SERVICE_ROLE."""
+        return f"postgresql://{role}:{self.password(role)}@127.0.0.1:{port}/{database}"
+
+    def service_dsn(self, port: int, database: str = DATABASE) -> str:
+        return self.dsn(port, database, SERVICE_ROLE)
 
     # -- lifecycle --------------------------------------------------------
     def init(self) -> None:
@@ -171,12 +180,45 @@ class EmbeddedCluster:
                 "start",
             )
         self._ensure_database(port)
+        self._ensure_roles(port)
         return self.dsn(port)
 
-    def _ensure_database(self, port: int) -> None:
+    def _psql_base(self, port: int) -> tuple[list[str], dict[str, str]]:
         env = {**os.environ, "PGPASSWORD": self.password()}
         psql = shutil.which("psql") or str(PG_BIN / "psql")
         base = [psql, "-h", "127.0.0.1", "-p", str(port), "-U", SUPERUSER, "-v", "ON_ERROR_STOP=1"]
+        return base, env
+
+    def _ensure_roles(self, port: int) -> None:
+        """The owner and service roles (service/db/roles.py), each with its own password
+        kept like the superuser's (a file of mode 600 in the data directory)."""
+        statements = []
+        for role in (OWNER_ROLE, SERVICE_ROLE):
+            path = self._password_file(role)
+            if not path.exists():
+                path.write_text(secrets.token_urlsafe(24))
+            path.chmod(0o600)
+            statements.append(
+                f"DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
+                f"THEN CREATE ROLE {role}; END IF; END$$;\n"
+                # every start resets what a role must never have; CONNECTION LIMIT -1
+                # also undoes the 0 an interrupted `boai db import --take-down` left
+                f"ALTER ROLE {role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
+                f"NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1 "
+                f"PASSWORD '{self.password(role)}';\n"
+            )
+        statements.append(f"REVOKE {OWNER_ROLE} FROM {SERVICE_ROLE};\n")
+        base, env = self._psql_base(port)
+        # through stdin: passwords stay out of the process list
+        result = subprocess.run(
+            [*base, "-q", "-d", "postgres"], input="".join(statements),
+            capture_output=True, text=True, env=env, check=False,
+        )
+        if result.returncode != 0:
+            raise ClusterError(f"cannot create the database roles: {result.stderr.strip()}")
+
+    def _ensure_database(self, port: int) -> None:
+        base, env = self._psql_base(port)
         deadline = time.monotonic() + 30
         while True:
             found = subprocess.run(

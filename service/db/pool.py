@@ -8,6 +8,8 @@ import asyncpg
 import msgspec
 import shapely
 
+from service.db.roles import APPLICATION_NAME
+
 _json_encode = msgspec.json.Encoder().encode
 _json_decode = msgspec.json.Decoder().decode
 
@@ -76,6 +78,7 @@ async def create_pool(
         timeout=acquire_timeout,
         # Short spatial queries: JIT compilation costs more than it saves (measured on the
         # coverage query at 100,000 stores: 2.0-2.3 s with JIT, 1.9 s without).
-        server_settings={"jit": "off"},
+        # The application name marks the service's sessions for `boai db restore`.
+        server_settings={"jit": "off", "application_name": APPLICATION_NAME},
     )
     return Database(pool, acquire_timeout)
