@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import asyncpg
@@ -49,6 +50,15 @@ async def register_codecs(conn: asyncpg.Connection) -> None:
         )
 
 
+def is_stale_catalog(exc: BaseException) -> bool:
+    """A pooled connection's cached type codecs or statements no longer match the database:
+    types got new OIDs (PostGIS re-created by a restore of a dump). The connection is not
+    broken but useless; fresh connections register the codecs again."""
+    if isinstance(exc, asyncpg.InvalidCachedStatementError):
+        return True
+    return isinstance(exc, asyncpg.PostgresError) and "cache lookup failed for type" in str(exc)
+
+
 class Database:
     """The pool, with a bounded wait: a full pool answers 503 instead of queueing forever."""
 
@@ -58,6 +68,10 @@ class Database:
 
     def acquire(self) -> Any:
         return self.pool.acquire(timeout=self.acquire_timeout)
+
+    def expire(self) -> None:
+        """Replace every connection: idle ones at once, busy ones when released."""
+        asyncio.get_running_loop().create_task(self.pool.expire_connections())
 
     async def close(self) -> None:
         await self.pool.close()

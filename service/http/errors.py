@@ -9,6 +9,7 @@ import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from service.db.pool import is_stale_catalog
 from service.http.logging import request_id_var
 from service.http.problems import (
     PROBLEM_JSON,
@@ -78,6 +79,17 @@ def problem_response(request: Request, exc: Exception) -> Response:
         problem = exc
     elif isinstance(exc, HTTPException) and exc.status_code < 500:
         problem = _from_litestar(exc)
+    elif is_stale_catalog(exc):
+        # the database was restored under us: new connections fix it, so 503 meanwhile
+        log.warning("stale type codecs after a restore; replacing the pool's connections")
+        pool = getattr(getattr(request.app, "state", None), "pool", None) if request.app else None
+        if pool is not None:
+            pool.expire()
+        problem = ServiceUnavailable(
+            "The database was just restored; try again shortly.",
+            "数据库刚刚完成恢复，请稍后重试。",
+            headers={"Retry-After": "2"},
+        )
     elif isinstance(exc, DB_UNAVAILABLE):
         log.warning("database unavailable: %s", type(exc).__name__)
         problem = ServiceUnavailable(
