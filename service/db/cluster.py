@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from service.db import pitr
 from service.db.roles import OWNER_ROLE, SERVICE_ROLE
 
 PG_BIN = Path(os.environ.get("BOAI_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -47,9 +48,15 @@ def _free_port(preferred: int | None = None) -> int:
 
 
 class EmbeddedCluster:
-    def __init__(self, data_dir: Path) -> None:
+    superuser = SUPERUSER
+
+    def __init__(self, data_dir: Path, *, pitr: bool = False) -> None:
+        """pitr: archive WAL and take base backups with pgBackRest (service/db/pitr.py);
+        the service's own cluster does, the tests' throwaway ones need not."""
         self.data_dir = data_dir.resolve()
+        self.pitr = pitr
         self.pgdata = self.data_dir / "pg"
+        self.wal_dir = self.data_dir / "wal"
         self.password_file = self.data_dir / "password"
         self.log_file = self.data_dir / "postgresql.log"
         self._as_postgres = os.geteuid() == 0
@@ -113,6 +120,11 @@ class EmbeddedCluster:
         self.pgdata.mkdir(mode=0o700, exist_ok=True)
         self._chown(self.pgdata)
         self._check_traversable()
+        waldir: list[str] = []
+        if self.pitr:
+            self.wal_dir.mkdir(mode=0o700, exist_ok=True)
+            self._chown(self.wal_dir)
+            waldir = [f"--waldir={self.wal_dir}"]
         # initdb reads the password from a file the postgres user can read; it exists
         # (mode 600, owned by that user) only for the duration of initdb.
         fd, name = tempfile.mkstemp(prefix="boai-initpw-")
@@ -132,6 +144,7 @@ class EmbeddedCluster:
                 "-E",
                 "UTF8",
                 "--no-locale",
+                *waldir,
             )
         finally:
             pwfile.unlink(missing_ok=True)
@@ -160,6 +173,8 @@ class EmbeddedCluster:
             self.init()
         port = self.running_port()
         if port is None:
+            if self.pitr:
+                pitr.configure(self)
             port_file = self.data_dir / "port"
             previous = port_file.read_text().strip() if port_file.exists() else ""
             port = _free_port(int(previous) if previous.isdigit() else None)
@@ -179,9 +194,38 @@ class EmbeddedCluster:
                 "60",
                 "start",
             )
+        self._wait_for_promotion(port)
         self._ensure_database(port)
         self._ensure_roles(port)
+        if self.pitr:
+            pitr.ensure_stanza(self, port)
         return self.dsn(port)
+
+    def _wait_for_promotion(self, port: int) -> None:
+        """After a restore the server accepts connections while it still replays WAL
+        (read-only); wait until recovery has ended and it accepts writes."""
+        base, env = self._psql_base(port)
+        deadline = time.monotonic() + 600
+        while True:
+            state = subprocess.run(
+                [*base, "-d", "postgres", "-tAc", "SELECT pg_is_in_recovery()"],
+                capture_output=True, text=True, env=env, check=False,
+            )
+            if state.returncode == 0 and state.stdout.strip() == "f":
+                return
+            if time.monotonic() > deadline:
+                raise ClusterError(f"the cluster did not finish recovery: {state.stderr.strip()}")
+            time.sleep(0.2)
+
+    def restore(self, target_time: str | None = None) -> str:
+        """Stop, restore the latest base backup with pgBackRest, replay WAL (to the end, or to
+        target_time) and start again; returns the DSN."""
+        self.stop()
+        salvage = pitr.restore(self, target_time)
+        dsn = self.start()
+        if salvage is not None:
+            shutil.rmtree(salvage, ignore_errors=True)
+        return dsn
 
     def _psql_base(self, port: int) -> tuple[list[str], dict[str, str]]:
         env = {**os.environ, "PGPASSWORD": self.password()}

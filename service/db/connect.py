@@ -17,7 +17,7 @@ def resolve_dsn(settings: Settings) -> tuple[str, EmbeddedCluster | None, bool]:
     the cluster). The embedded cluster's is its superuser; migrations SET ROLE the owner."""
     if settings.database_url:
         return settings.migration_database_url or settings.database_url, None, False
-    cluster = EmbeddedCluster(settings.data_dir)
+    cluster = EmbeddedCluster(settings.data_dir, pitr=True)
     was_running = cluster.running_port() is not None
     return cluster.start(), cluster, not was_running
 

@@ -75,3 +75,28 @@ async def _adopt(conn: asyncpg.Connection) -> None:
             target = f"{_ALTER[row['kind']]} {row['name']}"
         # names come from the catalogue, quoted by quote_ident
         await conn.execute(f"ALTER {target} OWNER TO {OWNER_ROLE}")
+
+
+_SERVICE_SESSIONS = """
+SELECT pid FROM pg_stat_activity
+WHERE (application_name = $1 OR usename = $2) AND pid <> pg_backend_pid()
+"""
+
+
+async def service_sessions(conn: asyncpg.Connection) -> list[int]:
+    """Backends of the running service (any worker, any database of the cluster)."""
+    rows = await conn.fetch(_SERVICE_SESSIONS, APPLICATION_NAME, SERVICE_ROLE)
+    return [r["pid"] for r in rows]
+
+
+async def take_down(conn: asyncpg.Connection) -> int:
+    """Keep the service out (it answers 503 meanwhile) and end its sessions."""
+    await conn.execute(f"ALTER ROLE {SERVICE_ROLE} CONNECTION LIMIT 0")
+    pids = await service_sessions(conn)
+    for pid in pids:
+        await conn.execute("SELECT pg_terminate_backend($1, 5000)", pid)
+    return len(pids)
+
+
+async def let_back(conn: asyncpg.Connection) -> None:
+    await conn.execute(f"ALTER ROLE {SERVICE_ROLE} CONNECTION LIMIT -1")

@@ -49,6 +49,8 @@ DB_UNAVAILABLE = (
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
     asyncpg.QueryCanceledError,
+    # a server still recovering (a restore, a failover) accepts reads only
+    asyncpg.ReadOnlySQLTransactionError,
 )
 
 
