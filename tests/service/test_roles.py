@@ -138,3 +138,36 @@ async def test_tables_of_later_migrations_get_the_service_grants(
             await service.execute("DROP TABLE later_things")
     finally:
         await service.close()
+
+
+async def test_database_url_deployment_migrates_as_the_owner_login(
+    cluster, admin_dsn: str  # type: ignore[no-untyped-def]
+) -> None:
+    """The README's recipe for a DATABASE_URL server: the DBA makes the database (owned by
+    boai_owner) and PostGIS; migrations connect as the owner; the service role works."""
+    conn = await asyncpg.connect(admin_dsn)
+    await conn.execute("DROP DATABASE IF EXISTS owned_by_owner WITH (FORCE)")
+    await conn.execute(f"CREATE DATABASE owned_by_owner OWNER {OWNER_ROLE}")
+    await conn.close()
+    superuser = await asyncpg.connect(admin_dsn.rsplit("/", 1)[0] + "/owned_by_owner")
+    await superuser.execute("CREATE EXTENSION postgis")
+    await superuser.close()
+    port = cluster.running_port()
+    owner = await asyncpg.connect(cluster.dsn(port, "owned_by_owner", OWNER_ROLE))
+    try:
+        assert await migrate(owner) == [m.stem.split("_")[0]
+                                        for m in sorted(MIGRATIONS_DIR.glob("*.sql"))]
+    finally:
+        await owner.close()
+    service = await asyncpg.connect(cluster.service_dsn(port, "owned_by_owner"))
+    try:
+        await service.execute(
+            "INSERT INTO audit_log (entity, entity_id, action, actor) VALUES ('x', '1', 'm', 'a')"
+        )
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await service.execute("DELETE FROM audit_log")
+    finally:
+        await service.close()
+    conn = await asyncpg.connect(admin_dsn)
+    await conn.execute("DROP DATABASE owned_by_owner WITH (FORCE)")
+    await conn.close()
