@@ -241,8 +241,11 @@ def db_restore(target: str | None, take_down: bool) -> None:
     if not pitr.has_stanza(cluster) or not pitr.latest_label(cluster):
         _fail("no base backup to restore from: `boai db backup` takes one")
     earliest = pitr.earliest_stop(cluster)
-    if target_time and earliest and datetime.fromisoformat(target_time) < earliest:
-        _fail(f"--to is before the oldest base backup ({earliest.isoformat(sep=' ')})")
+    # pgBackRest wants a backup that stopped before the target, to the whole second
+    if target_time and earliest and (
+        int(datetime.fromisoformat(target_time).timestamp()) <= int(earliest.timestamp())
+    ):
+        _fail(f"--to must be after the oldest base backup ended ({earliest.isoformat(sep=' ')})")
     port = cluster.running_port()
     if port is not None:
         sessions = asyncio.run(_sessions(cluster.dsn(port, "postgres")))

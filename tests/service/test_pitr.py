@@ -142,6 +142,9 @@ async def test_restore_drill(service: str, prepared: str, data_dir: Path) -> Non
     cluster = EmbeddedCluster(data_dir)
     backup = await asyncio.to_thread(boai, data_dir, "db", "backup")
     assert backup.returncode == 0, backup.stderr
+    # pgBackRest records when the backup stopped to the second; the --to time below must
+    # fall in a later second (not a timed assertion: it only spaces the writes)
+    await asyncio.sleep(1.1)
     async with httpx.AsyncClient(base_url=service, timeout=30) as http:
         first = await submit(http, range(1, 1 + N_BEFORE))
         conn = await asyncpg.connect(cluster.dsn(cluster.running_port() or 0))
