@@ -13,7 +13,7 @@ import click
 
 from service.config import settings_from_env
 from service.db.cluster import ClusterError, EmbeddedCluster
-from service.db.connect import DatabaseSetupError, check_postgis, resolve_dsn
+from service.db.connect import DatabaseSetupError, check_postgis, resolve_dsn, service_dsn
 from service.db.migrate import migrate as apply_migrations
 
 
@@ -92,7 +92,9 @@ def serve(
 
             counts = asyncio.run(load_fixtures(dsn))
             click.echo(f"fixtures loaded: {counts}", err=True)
-        os.environ["DATABASE_URL"] = dsn
+        # the workers connect as the service's own role, never as the owner or superuser
+        os.environ["DATABASE_URL"] = service_dsn(settings, cluster)
+        os.environ.pop("BOAI_MIGRATION_DATABASE_URL", None)
         os.environ["BOAI_DATA_DIR"] = str(data_dir)
         from granian import Granian
         from granian.constants import Interfaces, Loops
@@ -134,15 +136,21 @@ def db() -> None:
 
 
 def _cluster() -> EmbeddedCluster:
-    return EmbeddedCluster(_settings().data_dir)
+    return EmbeddedCluster(_settings().data_dir, pitr=True)
 
 
-@db.command("start", help="Start (or reuse) the embedded cluster and print its DSN.")
+@db.command("start", help="Start (or reuse) the embedded cluster; print where it listens.")
 def db_start() -> None:
+    cluster = _cluster()
     try:
-        click.echo(_cluster().start())
+        cluster.start()
     except ClusterError as exc:
         _fail(str(exc))
+    port = cluster.running_port()
+    # never the password: it stays in its file (mode 600)
+    click.echo(f"postgresql://{cluster.superuser}@127.0.0.1:{port}/boai")
+    click.echo(f"passwords: {cluster.password_file} and {cluster.data_dir}/<role>.password",
+               err=True)
 
 
 @db.command("stop", help="Stop the embedded cluster.")
@@ -165,29 +173,141 @@ def _pg_tool(name: str) -> str:
     return str(PG_BIN / name)
 
 
-@db.command("backup", help="Dump the whole database (registry included) to FILE (pg_dump -Fc).")
+def _embedded_for_pitr() -> EmbeddedCluster:
+    settings = _settings()
+    if settings.database_url:
+        _fail("point-in-time backups are for the embedded cluster; a DATABASE_URL server "
+              "is backed up by its own pgBackRest (README, \"Data safety\")")
+    return EmbeddedCluster(settings.data_dir, pitr=True)
+
+
+@db.command("backup", help="Take a pgBackRest base backup of the embedded cluster "
+            "(WAL is archived continuously; `db restore` replays it).")
+@click.option("--type", "kind", type=click.Choice(["full", "diff", "incr"]), default="full",
+              show_default=True)
+def db_backup(kind: str) -> None:
+    from service.db import pitr
+
+    cluster = _embedded_for_pitr()
+    try:
+        cluster.start()
+        port = cluster.running_port()
+        assert port is not None
+        label = pitr.backup(cluster, port, kind)
+    except ClusterError as exc:
+        _fail(str(exc))
+    click.echo(f"base backup {label} in {pitr.repo_dir(cluster)}", err=True)
+
+
+def _parse_target(value: str | None) -> str | None:
+    from datetime import datetime
+
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"--to {value!r} is not an ISO 8601 time, e.g. '2026-11-25 15:20:00+08:00'")
+    if when.tzinfo is None:
+        _fail("--to needs a time zone offset, e.g. '2026-11-25 15:20:00+08:00'")
+    return when.isoformat(sep=" ")
+
+
+async def _sessions(dsn: str) -> list[int]:
+    from service.db.roles import service_sessions
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await service_sessions(conn)
+    finally:
+        await conn.close()
+
+
+@db.command("restore", help="Restore the embedded cluster from its pgBackRest backups: "
+            "everything committed (default) or up to --to TIME. Refuses while the service is "
+            "connected unless --take-down.")
+@click.option("--to", "target", default=None,
+              help="Recover up to this time (ISO 8601 with offset), not to the end")
+@click.option("--take-down", is_flag=True,
+              help="Disconnect a running service for the restore (it answers 503 meanwhile "
+              "and reconnects by itself)")
+def db_restore(target: str | None, take_down: bool) -> None:
+    from datetime import datetime
+
+    from service.db import pitr
+
+    target_time = _parse_target(target)
+    cluster = _embedded_for_pitr()
+    if not pitr.has_stanza(cluster) or not pitr.latest_label(cluster):
+        _fail("no base backup to restore from: `boai db backup` takes one")
+    earliest = pitr.earliest_stop(cluster)
+    # pgBackRest wants a backup that stopped before the target, to the whole second
+    if target_time and earliest and (
+        int(datetime.fromisoformat(target_time).timestamp()) <= int(earliest.timestamp())
+    ):
+        _fail(f"--to must be after the oldest base backup ended ({earliest.isoformat(sep=' ')})")
+    port = cluster.running_port()
+    if port is not None:
+        sessions = asyncio.run(_sessions(cluster.dsn(port, "postgres")))
+        if sessions and not take_down:
+            _fail(f"the service is connected ({len(sessions)} sessions): stop it first, or "
+                  "pass --take-down to disconnect it for the restore")
+    try:
+        cluster.restore(target_time)
+    except ClusterError as exc:
+        _fail(str(exc))
+    click.echo(f"restored to {target_time or 'the last commit'}", err=True)
+
+
+@db.command("export", help="Dump the whole database to FILE (pg_dump -Fc), to move it "
+            "elsewhere; `db import` reads it.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def db_backup(file: Path) -> None:
+def db_export(file: Path) -> None:
     dsn, _cluster, _started = _prepare(_settings())
     result = subprocess.run([_pg_tool("pg_dump"), "-Fc", "-f", str(file), "-d", dsn],
                             capture_output=True, text=True, check=False)
     if result.returncode != 0:
         _fail(f"pg_dump failed: {result.stderr.strip()}")
-    click.echo(f"backup written to {file}", err=True)
+    click.echo(f"exported to {file}", err=True)
 
 
-@db.command("restore", help="Replace the database's contents with a dump made by `db backup`.")
+async def _import(dsn: str, file: Path, take_down: bool) -> None:
+    from service.db import roles
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        sessions = await roles.service_sessions(conn)
+        if sessions and not take_down:
+            _fail(f"the service is connected ({len(sessions)} sessions): stop it first, or "
+                  "pass --take-down to disconnect it for the import")
+        if take_down:
+            await roles.take_down(conn)
+        try:
+            result = await asyncio.to_thread(
+                subprocess.run,
+                [_pg_tool("pg_restore"), "--clean", "--if-exists", "--single-transaction",
+                 "--exit-on-error", "-d", dsn, str(file)],
+                capture_output=True, text=True, check=False,
+            )
+            if result.returncode != 0:
+                _fail(f"pg_restore failed: {result.stderr.strip()[-2000:]}")
+            await apply_migrations(conn)  # a dump from an older version catches up
+        finally:
+            if take_down:
+                await roles.let_back(conn)
+    finally:
+        await conn.close()
+
+
+@db.command("import", help="Replace the database's contents with a dump made by `db export`. "
+            "Refuses while the service is connected unless --take-down.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def db_restore(file: Path) -> None:
+@click.option("--take-down", is_flag=True,
+              help="Keep the service out during the import (it answers 503 meanwhile)")
+def db_import(file: Path, take_down: bool) -> None:
     dsn, _cluster, _started = _prepare(_settings())
-    result = subprocess.run(
-        [_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-         "--exit-on-error", "-d", dsn, str(file)],
-        capture_output=True, text=True, check=False,
-    )
-    if result.returncode != 0:
-        _fail(f"pg_restore failed: {result.stderr.strip()[-2000:]}")
-    click.echo(f"restored from {file}", err=True)
+    asyncio.run(_import(dsn, file, take_down))
+    click.echo(f"imported from {file}", err=True)
 
 
 @main.group(help="Pilot data.")

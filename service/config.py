@@ -11,6 +11,9 @@ import msgspec
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str | None = None
+    # The owner role's DSN for migrations when DATABASE_URL is the service's own role
+    # (README, "Two roles"); unset = migrations use DATABASE_URL.
+    migration_database_url: str | None = None
     data_dir: Path = Path(".data")
     host: str = "127.0.0.1"
     port: int = 8000
@@ -59,6 +62,8 @@ def settings_from_env(**overrides: object) -> Settings:
     values: dict[str, object] = {}
     if url := _env("DATABASE_URL"):
         values["database_url"] = url
+    if url := _env("BOAI_MIGRATION_DATABASE_URL"):
+        values["migration_database_url"] = url
     if data_dir := _env("BOAI_DATA_DIR"):
         values["data_dir"] = Path(data_dir)
     if host := _env("BOAI_HOST"):

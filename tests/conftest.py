@@ -104,8 +104,17 @@ async def conn(dsn: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 @pytest.fixture
-async def client(dsn: str) -> AsyncIterator[AsyncTestClient]:
-    app = create_app(make_settings(dsn))
+def service_dsn(cluster: EmbeddedCluster, dsn: str) -> str:
+    """The test database as the service's least-privileged role (service/db/roles.py)."""
+    port = cluster.running_port()
+    assert port is not None
+    return cluster.service_dsn(port, dsn.rsplit("/", 1)[1])
+
+
+@pytest.fixture
+async def client(service_dsn: str) -> AsyncIterator[AsyncTestClient]:
+    # The service connects as its own role, so every API test runs with least privilege.
+    app = create_app(make_settings(service_dsn))
     async with AsyncTestClient(app=app) as test_client:
         yield test_client
 

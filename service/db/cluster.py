@@ -17,6 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from service.db import pitr
+from service.db.roles import OWNER_ROLE, SERVICE_ROLE
+
 PG_BIN = Path(os.environ.get("BOAI_PG_BIN", "/usr/lib/postgresql/15/bin"))
 SUPERUSER = "boai"
 DATABASE = "boai"
@@ -45,9 +48,15 @@ def _free_port(preferred: int | None = None) -> int:
 
 
 class EmbeddedCluster:
-    def __init__(self, data_dir: Path) -> None:
+    superuser = SUPERUSER
+
+    def __init__(self, data_dir: Path, *, pitr: bool = False) -> None:
+        """pitr: archive WAL and take base backups with pgBackRest (service/db/pitr.py);
+        the service's own cluster does, the tests' throwaway ones need not."""
         self.data_dir = data_dir.resolve()
+        self.pitr = pitr
         self.pgdata = self.data_dir / "pg"
+        self.wal_dir = self.data_dir / "wal"
         self.password_file = self.data_dir / "password"
         self.log_file = self.data_dir / "postgresql.log"
         self._as_postgres = os.geteuid() == 0
@@ -82,11 +91,18 @@ class EmbeddedCluster:
         lines = pid_file.read_text().splitlines()
         return int(lines[3]) if len(lines) > 3 and lines[3].strip().isdigit() else None
 
-    def password(self) -> str:
-        return self.password_file.read_text().strip()
+    def password(self, role: str = SUPERUSER) -> str:
+        return self._password_file(role).read_text().strip()
 
-    def dsn(self, port: int, database: str = DATABASE) -> str:
-        return f"postgresql://{SUPERUSER}:{self.password()}@127.0.0.1:{port}/{database}"
+    def _password_file(self, role: str) -> Path:
+        return self.password_file if role == SUPERUSER else self.data_dir / f"{role}.password"
+
+    def dsn(self, port: int, database: str = DATABASE, role: str = SUPERUSER) -> str:
+        """A DSN as `role`: the superuser (the default), OWNER_ROLE or SERVICE_ROLE."""
+        return f"postgresql://{role}:{self.password(role)}@127.0.0.1:{port}/{database}"
+
+    def service_dsn(self, port: int, database: str = DATABASE) -> str:
+        return self.dsn(port, database, SERVICE_ROLE)
 
     # -- lifecycle --------------------------------------------------------
     def init(self) -> None:
@@ -104,6 +120,11 @@ class EmbeddedCluster:
         self.pgdata.mkdir(mode=0o700, exist_ok=True)
         self._chown(self.pgdata)
         self._check_traversable()
+        waldir: list[str] = []
+        if self.pitr:
+            self.wal_dir.mkdir(mode=0o700, exist_ok=True)
+            self._chown(self.wal_dir)
+            waldir = [f"--waldir={self.wal_dir}"]
         # initdb reads the password from a file the postgres user can read; it exists
         # (mode 600, owned by that user) only for the duration of initdb.
         fd, name = tempfile.mkstemp(prefix="boai-initpw-")
@@ -123,6 +144,7 @@ class EmbeddedCluster:
                 "-E",
                 "UTF8",
                 "--no-locale",
+                *waldir,
             )
         finally:
             pwfile.unlink(missing_ok=True)
@@ -151,6 +173,8 @@ class EmbeddedCluster:
             self.init()
         port = self.running_port()
         if port is None:
+            if self.pitr:
+                pitr.configure(self)
             port_file = self.data_dir / "port"
             previous = port_file.read_text().strip() if port_file.exists() else ""
             port = _free_port(int(previous) if previous.isdigit() else None)
@@ -170,13 +194,75 @@ class EmbeddedCluster:
                 "60",
                 "start",
             )
+        self._wait_for_promotion(port)
         self._ensure_database(port)
+        self._ensure_roles(port)
+        if self.pitr:
+            pitr.ensure_stanza(self, port)
         return self.dsn(port)
 
-    def _ensure_database(self, port: int) -> None:
+    def _wait_for_promotion(self, port: int) -> None:
+        """After a restore the server accepts connections while it still replays WAL
+        (read-only); wait until recovery has ended and it accepts writes."""
+        base, env = self._psql_base(port)
+        deadline = time.monotonic() + 600
+        while True:
+            state = subprocess.run(
+                [*base, "-d", "postgres", "-tAc", "SELECT pg_is_in_recovery()"],
+                capture_output=True, text=True, env=env, check=False,
+            )
+            if state.returncode == 0 and state.stdout.strip() == "f":
+                return
+            if time.monotonic() > deadline:
+                raise ClusterError(f"the cluster did not finish recovery: {state.stderr.strip()}")
+            time.sleep(0.2)
+
+    def restore(self, target_time: str | None = None) -> str:
+        """Stop, restore the latest base backup with pgBackRest, replay WAL (to the end, or to
+        target_time) and start again; returns the DSN."""
+        self.stop()
+        salvage = pitr.restore(self, target_time)
+        dsn = self.start()
+        if salvage is not None:
+            shutil.rmtree(salvage, ignore_errors=True)
+        return dsn
+
+    def _psql_base(self, port: int) -> tuple[list[str], dict[str, str]]:
         env = {**os.environ, "PGPASSWORD": self.password()}
         psql = shutil.which("psql") or str(PG_BIN / "psql")
         base = [psql, "-h", "127.0.0.1", "-p", str(port), "-U", SUPERUSER, "-v", "ON_ERROR_STOP=1"]
+        return base, env
+
+    def _ensure_roles(self, port: int) -> None:
+        """The owner and service roles (service/db/roles.py), each with its own password
+        kept like the superuser's (a file of mode 600 in the data directory)."""
+        statements = []
+        for role in (OWNER_ROLE, SERVICE_ROLE):
+            path = self._password_file(role)
+            if not path.exists():
+                path.write_text(secrets.token_urlsafe(24))
+            path.chmod(0o600)
+            statements.append(
+                f"DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
+                f"THEN CREATE ROLE {role}; END IF; END$$;\n"
+                # every start resets what a role must never have; CONNECTION LIMIT -1
+                # also undoes the 0 an interrupted `boai db import --take-down` left
+                f"ALTER ROLE {role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
+                f"NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1 "
+                f"PASSWORD '{self.password(role)}';\n"
+            )
+        statements.append(f"REVOKE {OWNER_ROLE} FROM {SERVICE_ROLE};\n")
+        base, env = self._psql_base(port)
+        # through stdin: passwords stay out of the process list
+        result = subprocess.run(
+            [*base, "-q", "-d", "postgres"], input="".join(statements),
+            capture_output=True, text=True, env=env, check=False,
+        )
+        if result.returncode != 0:
+            raise ClusterError(f"cannot create the database roles: {result.stderr.strip()}")
+
+    def _ensure_database(self, port: int) -> None:
+        base, env = self._psql_base(port)
         deadline = time.monotonic() + 30
         while True:
             found = subprocess.run(

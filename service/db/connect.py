@@ -13,12 +13,24 @@ class DatabaseSetupError(RuntimeError):
 
 
 def resolve_dsn(settings: Settings) -> tuple[str, EmbeddedCluster | None, bool]:
-    """(dsn, cluster or None, whether this call started the cluster)."""
+    """(DSN for migrations and administration, cluster or None, whether this call started
+    the cluster). The embedded cluster's is its superuser; migrations SET ROLE the owner."""
     if settings.database_url:
-        return settings.database_url, None, False
-    cluster = EmbeddedCluster(settings.data_dir)
+        return settings.migration_database_url or settings.database_url, None, False
+    cluster = EmbeddedCluster(settings.data_dir, pitr=True)
     was_running = cluster.running_port() is not None
     return cluster.start(), cluster, not was_running
+
+
+def service_dsn(settings: Settings, cluster: EmbeddedCluster | None) -> str:
+    """The DSN the service itself connects with: its least-privileged role."""
+    if cluster is None:
+        assert settings.database_url
+        return settings.database_url
+    port = cluster.running_port()
+    if port is None:
+        raise DatabaseSetupError("the embedded cluster is not running")
+    return cluster.service_dsn(port)
 
 
 async def check_postgis(dsn: str) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import asyncpg
 
+from service.db import roles
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _LOCK_KEY = 7_210_331  # advisory lock: concurrent starters apply migrations one at a time
 
@@ -62,10 +64,14 @@ async def applied_versions(conn: asyncpg.Connection) -> dict[str, str]:
 
 
 async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
-    """Apply every pending migration; return the versions applied now."""
+    """Apply every pending migration as the owner role; return the versions applied now."""
     applied_now: list[str] = []
     await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
     try:
+        if await roles.prepare(conn):
+            # What the migrations create belongs to the owner, and the owner's default
+            # privileges (migration 0007) give the service role its DML on new tables.
+            await conn.execute(f"SET ROLE {roles.OWNER_ROLE}")
         await conn.execute(_CREATE_TABLE)
         done = await applied_versions(conn)
         for migration in discover(directory):
@@ -86,5 +92,6 @@ async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) ->
                 )
             applied_now.append(migration.version)
     finally:
+        await conn.execute("RESET ROLE")
         await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
     return applied_now

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import asyncpg
 import msgspec
 import shapely
+
+from service.db.roles import APPLICATION_NAME
 
 _json_encode = msgspec.json.Encoder().encode
 _json_decode = msgspec.json.Decoder().decode
@@ -47,6 +50,15 @@ async def register_codecs(conn: asyncpg.Connection) -> None:
         )
 
 
+def is_stale_catalog(exc: BaseException) -> bool:
+    """A pooled connection's cached type codecs or statements no longer match the database:
+    types got new OIDs (PostGIS re-created by a restore of a dump). The connection is not
+    broken but useless; fresh connections register the codecs again."""
+    if isinstance(exc, asyncpg.InvalidCachedStatementError):
+        return True
+    return isinstance(exc, asyncpg.PostgresError) and "cache lookup failed for type" in str(exc)
+
+
 class Database:
     """The pool, with a bounded wait: a full pool answers 503 instead of queueing forever."""
 
@@ -56,6 +68,10 @@ class Database:
 
     def acquire(self) -> Any:
         return self.pool.acquire(timeout=self.acquire_timeout)
+
+    def expire(self) -> None:
+        """Replace every connection: idle ones at once, busy ones when released."""
+        asyncio.get_running_loop().create_task(self.pool.expire_connections())
 
     async def close(self) -> None:
         await self.pool.close()
@@ -76,6 +92,7 @@ async def create_pool(
         timeout=acquire_timeout,
         # Short spatial queries: JIT compilation costs more than it saves (measured on the
         # coverage query at 100,000 stores: 2.0-2.3 s with JIT, 1.9 s without).
-        server_settings={"jit": "off"},
+        # The application name marks the service's sessions for `boai db restore`.
+        server_settings={"jit": "off", "application_name": APPLICATION_NAME},
     )
     return Database(pool, acquire_timeout)

@@ -10,6 +10,7 @@ import asyncpg.exceptions._base as asyncpg_base
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from service.db.pool import is_stale_catalog
 from service.http.logging import request_id_var
 from service.http.problems import (
     PROBLEM_JSON,
@@ -56,6 +57,8 @@ DB_UNAVAILABLE = (
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
     asyncpg.QueryCanceledError,
+    # a server still recovering (a restore, a failover) accepts reads only
+    asyncpg.ReadOnlySQLTransactionError,
 )
 
 
@@ -115,6 +118,17 @@ def problem_response(request: Request, exc: Exception) -> Response:
         problem = exc
     elif isinstance(exc, HTTPException) and exc.status_code < 500:
         problem = _from_litestar(exc)
+    elif is_stale_catalog(exc):
+        # the database was restored under us: new connections fix it, so 503 meanwhile
+        log.warning("stale type codecs after a restore; replacing the pool's connections")
+        pool = getattr(getattr(request.app, "state", None), "pool", None) if request.app else None
+        if pool is not None:
+            pool.expire()
+        problem = ServiceUnavailable(
+            "The database was just restored; try again shortly.",
+            "数据库刚刚完成恢复，请稍后重试。",
+            headers={"Retry-After": "2"},
+        )
     elif (refused := _from_database(exc)) is not None:
         problem = refused
     elif isinstance(exc, DB_UNAVAILABLE):

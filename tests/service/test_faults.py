@@ -214,14 +214,14 @@ async def test_backup_and_restore_round_trip_the_registry(
     env = {**os.environ, "DATABASE_URL": dsn}
     dump = tmp_path / "registry.dump"
     backup = await asyncio.to_thread(
-        subprocess.run, [boai, "db", "backup", str(dump)], env=env, capture_output=True, check=False
+        subprocess.run, [boai, "db", "export", str(dump)], env=env, capture_output=True, check=False
     )
     assert backup.returncode == 0, backup.stderr
     await conn.execute("UPDATE stores SET status = 'closed'")
     await conn.execute("DELETE FROM scorecards")
     restored = await asyncio.to_thread(
         subprocess.run,
-        [boai, "db", "restore", str(dump)],
+        [boai, "db", "import", str(dump)],
         env=env,
         capture_output=True,
         text=True,
