@@ -14,6 +14,7 @@ from service.applications.requirements import requirements
 from service.applications.schemas import Application
 from service.auth.principal import Principal
 from service.http.problems import FieldError, Forbidden, PreconditionRequired, invalid
+from service.notify import outbox
 from service.registry.writer import RegistryStoreIn, add_store
 from service.review.panel import require_open, require_panel_member
 from service.review.schemas import DecisionIn, ReviewIn
@@ -103,6 +104,12 @@ async def request_info(
             SQL.insert_info_request, application_id, question, principal.name
         )
         reqs = await refresh_requirements(conn, application_id, app["payload"])
+        await outbox.record(
+            conn,
+            application_id,
+            "info_requested",
+            {"status": "info_requested", "request_id": request_id, "question": question},
+        )
     return {"id": request_id, "status": "info_requested", "requirements": reqs}
 
 
@@ -161,6 +168,12 @@ async def decide(
             principal.name,
             decision.reason,
             expected_version=if_match,
+        )
+        await outbox.record(
+            conn,
+            application_id,
+            "decision",
+            {"status": decision.decision, "decision": decision.decision, "reason": decision.reason},
         )
         if decision.decision == "approved" and app["kind"] == "merchant":
             stores = await enter_registry(conn, app)
