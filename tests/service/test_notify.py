@@ -14,6 +14,7 @@ import asyncpg
 import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
+from pgqueuer import Queries
 
 from service.app import create_app
 from service.notify import outbox
@@ -224,3 +225,38 @@ def test_signature_verifies_and_refuses_tampering() -> None:
     rotated = header + ",v1=" + "0" * 64
     assert verify(SECRET, rotated, body, now=1_700_000_000) == 1_700_000_000
 
+
+
+async def test_worker_survives_losing_its_database_connections(
+    dsn: str, conn: asyncpg.Connection, panel: dict[str, str]
+) -> None:
+    with receiving() as receiver:
+        async with serving(dsn, receiver) as client:
+            app = (await client.post("/api/v1/applications", json=merchant(seed=6))).json()
+            async with conn.transaction():
+                await outbox.record(conn, app["id"], "info_requested", {"n": 1})
+            await eventually(lambda: delivered(conn, 1), "the first delivery")
+            # As when PostgreSQL restarts: every other session of this database is cut.
+            await conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            async with conn.transaction():
+                await outbox.record(conn, app["id"], "info_requested", {"n": 2})
+            await eventually(lambda: delivered(conn, 2), "the delivery after the cut")
+    assert sorted(receiver.taken().values()) == [1, 1]
+
+
+def test_webhook_url_without_secret_is_refused(dsn: str) -> None:
+    with pytest.raises(RuntimeError, match="BOAI_WEBHOOK_SECRET"):
+        create_app(make_settings(dsn, webhook_url="http://127.0.0.1:9/hook"))
+
+
+async def test_migrated_queue_schema_is_what_the_pinned_pgqueuer_expects(dsn: str) -> None:
+    """Upgrading pgqueuer without a migration from `pgq sql upgrade` fails here."""
+    plain = await asyncpg.connect(dsn)
+    try:
+        plan = await Queries.from_asyncpg_connection(plain).plan_upgrade()
+    finally:
+        await plain.close()
+    assert list(plan.statements) == []
