@@ -5,12 +5,13 @@ from __future__ import annotations
 from litestar import Litestar
 
 from service.config import Settings
+from service.notify.checks import problem
 from service.notify.worker import NotificationWorker
 
 
 def check(settings: Settings) -> None:
-    if settings.webhook_url and not settings.webhook_secret:
-        raise RuntimeError("BOAI_WEBHOOK_URL is set without BOAI_WEBHOOK_SECRET to sign with")
+    if message := problem(settings):
+        raise RuntimeError(message)
 
 
 async def start_worker(app: Litestar) -> None:

@@ -247,9 +247,11 @@ async def test_worker_survives_losing_its_database_connections(
     assert sorted(receiver.taken().values()) == [1, 1]
 
 
-def test_webhook_url_without_secret_is_refused(dsn: str) -> None:
+def test_webhook_url_without_secret_or_not_http_is_refused(dsn: str) -> None:
     with pytest.raises(RuntimeError, match="BOAI_WEBHOOK_SECRET"):
         create_app(make_settings(dsn, webhook_url="http://127.0.0.1:9/hook"))
+    with pytest.raises(RuntimeError, match="http"):
+        create_app(make_settings(dsn, webhook_url="file:///etc/passwd", webhook_secret="s"))
 
 
 async def test_migrated_queue_schema_is_what_the_pinned_pgqueuer_expects(dsn: str) -> None:
