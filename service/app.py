@@ -25,6 +25,8 @@ from service.http.header_limit import HeaderLimitMiddleware
 from service.http.logging import RequestIdMiddleware, configure_logging
 from service.http.openapi import document_problems
 from service.http.ratelimit import SlidingWindow
+from service.notify import lifespan as notify
+from service.notify.controller import NotificationsController
 from service.registry import (
     CoverageController,
     DisasterAreasController,
@@ -49,12 +51,14 @@ API_CONTROLLERS: list[type] = [
     CoverageController,
     DisasterAreasController,
     DispatchController,
+    NotificationsController,
 ]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    notify.check(settings)
     configure_limits(
         settings.max_stores_per_application, settings.max_zone_vertices,
         settings.max_zone_area_km2, settings.min_zone_area_m2,
@@ -93,8 +97,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[authorize],
         before_request=validate_body,
         exception_handlers={Exception: problem_response},
-        on_startup=[open_pool, start_auth_listener],
-        on_shutdown=[close_pool],
+        on_startup=[open_pool, start_auth_listener, notify.start_worker],
+        on_shutdown=[notify.stop_worker, close_pool],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Boai relief-voucher partner network",

@@ -15,6 +15,7 @@ from service.config import settings_from_env
 from service.db.cluster import ClusterError, EmbeddedCluster
 from service.db.connect import DatabaseSetupError, check_postgis, resolve_dsn, service_dsn
 from service.db.migrate import migrate as apply_migrations
+from service.notify.checks import problem as webhook_problem
 
 
 def _settings(**overrides: object):  # type: ignore[no-untyped-def]
@@ -85,6 +86,8 @@ def serve(
     keep_db: bool,
 ) -> None:
     settings = _settings(host=host, port=port, database_url=database_url, data_dir=data_dir)
+    if message := webhook_problem(settings):
+        _fail(message)
     dsn, cluster, started = _prepare(settings)
     try:
         if fixtures:

@@ -45,6 +45,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Offered to households when no local store can serve (the flooded-village case).
     online_fallback_name: str = "博爱云备灾线上平台（免费送货上门）"
     online_fallback_url: str = "https://example.org/boai-online"
+    # Applicant notifications (service/notify): webhook delivery of the outbox. Without a
+    # URL events are still recorded (the status page lists them) but not sent.
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_timeout: float = 10.0
+    webhook_max_attempts: int = 10
+    # Seconds before the first retry; each further retry waits twice as long (capped).
+    webhook_backoff_base: float = 5.0
+    webhook_backoff_max: float = 3600.0
+    # The delivery worker runs inside each `boai serve` process; off = another process
+    # (or nobody) delivers.
+    notify_worker: bool = True
 
     @property
     def idempotency_lease(self) -> float:
@@ -88,6 +100,16 @@ def settings_from_env(**overrides: object) -> Settings:
         values["idempotency_lease_s"] = float(lease)
     if proxies := _env("BOAI_TRUSTED_PROXIES"):
         values["trusted_proxies"] = [p.strip() for p in proxies.split(",") if p.strip()]
+    if url := _env("BOAI_WEBHOOK_URL"):
+        values["webhook_url"] = url
+    if secret := _env("BOAI_WEBHOOK_SECRET"):
+        values["webhook_secret"] = secret
+    if attempts := _env("BOAI_WEBHOOK_MAX_ATTEMPTS"):
+        values["webhook_max_attempts"] = int(attempts)
+    if backoff := _env("BOAI_WEBHOOK_BACKOFF"):
+        values["webhook_backoff_base"] = float(backoff)
+    if worker := _env("BOAI_NOTIFY_WORKER"):
+        values["notify_worker"] = worker.lower() not in ("0", "false", "no", "off")
     values.update({k: v for k, v in overrides.items() if v is not None})
     return msgspec.convert(values, Settings, strict=False)
 

@@ -17,6 +17,7 @@ from service.applications.stores import prepare
 from service.auth.principal import Principal
 from service.auth.tokens import APPLICANT_PREFIX, hash_token, new_token
 from service.http.problems import Conflict, FieldError, NotFound, PreconditionFailed, invalid
+from service.notify import outbox
 from service.scoring_hook import rescore_application
 from service.validation import collect
 
@@ -244,6 +245,10 @@ async def amend(
             status,
             details={"fields": sorted(patch)},
         )
+        if row["status"] == "info_requested":
+            # The open requests were answered with this amendment: tell the applicant
+            # where it stands now (the answer itself stays out of the payload).
+            await outbox.record(conn, application_id, "info_answered", {"status": status})
         await rescore_application(conn, application_id)
     return {"status": status, "version": version, "requirements": reqs}
 

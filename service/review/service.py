@@ -14,6 +14,7 @@ from service.applications.requirements import requirements
 from service.applications.schemas import Application
 from service.auth.principal import Principal
 from service.http.problems import FieldError, Forbidden, PreconditionRequired, invalid
+from service.notify import outbox
 from service.registry.writer import RegistryStoreIn, add_store
 from service.review.panel import require_open, require_panel_member
 from service.review.schemas import DecisionIn, InfoRequestIn, ReviewIn
@@ -104,6 +105,13 @@ async def request_info(
             SQL.insert_info_request, application_id, ask.question, principal.name, documents
         )
         reqs = await refresh_requirements(conn, application_id, app["payload"])
+        await outbox.record(
+            conn,
+            application_id,
+            "info_requested",
+            {"status": "info_requested", "request_id": request_id, "question": ask.question,
+             "requested_documents": documents},
+        )
     return {
         "id": request_id,
         "status": "info_requested",
@@ -168,6 +176,12 @@ async def decide(
             principal.name,
             decision.reason,
             expected_version=if_match,
+        )
+        await outbox.record(
+            conn,
+            application_id,
+            "decision",
+            {"status": decision.decision, "decision": decision.decision, "reason": decision.reason},
         )
         if decision.decision == "approved" and app["kind"] == "merchant":
             stores = await enter_registry(conn, app)

@@ -75,6 +75,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "POST /api/v1/applications/{application_id}/conflicts": frozenset({"reviewer", "admin"}),
     "POST /api/v1/applications/{application_id}/info-requests": frozenset({"reviewer", "admin"}),
     "POST /api/v1/applications/{application_id}/decision": frozenset({"reviewer", "admin"}),
+    # notifications: the applicant's own events; staff also see why a delivery failed
+    "GET /api/v1/applications/{application_id}/events": frozenset({"reviewer", "admin", "own"}),
     # rounds
     "GET /api/v1/rounds": STAFF,
     "POST /api/v1/rounds": frozenset({"admin"}),

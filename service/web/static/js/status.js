@@ -35,6 +35,24 @@ async function load() {
   state.payload = r.data.application;
   await docs.load();
   render(r.data);
+  loadEvents();
+}
+
+// Notifications sent (or due) to the applicant: GET /applications/{id}/events.
+const EVENT_ZH = { info_requested: "评审提问", info_answered: "已回复提问", decision: "评审决定" };
+const DELIVERY_ZH = { pending: "待发送", delivered: "已送达", failed: "发送失败" };
+async function loadEvents() {
+  const r = await api("GET", `/api/v1/applications/${state.id}/events`, { token: state.token });
+  if (!r.ok) return;
+  document.getElementById("ov-events").replaceChildren(
+    ...(r.data.length
+      ? r.data.map((e) => el("li", { class: "event", "data-delivery": e.delivery },
+        el("strong", { text: EVENT_ZH[e.type] || e.type }),
+        e.type === "decision" ? `：${statusZh(e.data.decision)}` : "",
+        el("span", { class: "hint", text: ` · ${new Date(e.occurred_at).toLocaleString("zh-CN")} · ${DELIVERY_ZH[e.delivery] || e.delivery}` })))
+      : [el("li", { class: "done", text: "无" })]),
+  );
+  document.getElementById("events-section").hidden = false;
 }
 
 // The answer to the open questions: a merge patch carrying only `answer`.

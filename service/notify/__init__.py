@@ -1,0 +1,1 @@
+"""Applicant notifications: an outbox in the database, delivered by signed webhook."""
