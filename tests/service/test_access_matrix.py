@@ -87,9 +87,12 @@ ACCESS: dict[str, frozenset[str]] = {
     "GET /api/v1/stores.geojson": STAFF,
     "GET /api/v1/coverage": STAFF,
     "POST /api/v1/disaster-areas": frozenset({"dispatcher", "admin"}),
+    "GET /api/v1/disaster-areas": STAFF,
+    "POST /api/v1/disaster-areas/{area_id}/lift": frozenset({"dispatcher", "admin"}),
     # dispatch
     "POST /api/v1/dispatch/route": frozenset({"dispatcher", "admin"}),
     "POST /api/v1/dispatch/assign": frozenset({"dispatcher", "admin"}),
+    "GET /api/v1/dispatch/reservations": frozenset({"dispatcher", "admin"}),
     "POST /api/v1/dispatch/reservations/{reservation_id}/release": frozenset(
         {"dispatcher", "admin"}
     ),
@@ -119,6 +122,7 @@ BODIES: dict[str, Any] = {
 QUERIES: dict[str, dict[str, Any]] = {
     "GET /api/v1/stores/serving": {"lon": 116.4663, "lat": 39.9303},
     "GET /api/v1/stores/nearest": {"lon": 116.4663, "lat": 39.9303},
+    "GET /api/v1/dispatch/reservations": {"household_ref": "ZLB-0001"},
 }
 
 
@@ -197,6 +201,7 @@ def concrete(key: str, application_id: str) -> tuple[str, str]:
         application_id=application_id,
         store_id=uuid.uuid4(),
         reservation_id=uuid.uuid4(),
+        area_id=uuid.uuid4(),
         code="beijing-2",
         name="nobody",
         user="reviewer-2",
