@@ -15,6 +15,7 @@ from service.communities import CommunitiesController
 from service.config import Settings, get_settings
 from service.db.pool import create_pool
 from service.dispatch import DispatchController
+from service.districts import DistrictsController
 from service.health import HealthController
 from service.http.body import validate_body
 from service.http.errors import problem_response
@@ -35,6 +36,7 @@ from service.web import WEB_HANDLERS
 
 API_CONTROLLERS: list[type] = [
     CommunitiesController,
+    DistrictsController,
     UsersController,
     MeController,
     ApplicationsController,

@@ -53,6 +53,7 @@ ACCESS: dict[str, frozenset[str]] = {
     # communities
     "GET /api/v1/communities": EVERYONE,
     "GET /api/v1/communities.geojson": EVERYONE,
+    "GET /api/v1/districts": EVERYONE,
     "POST /api/v1/communities/import": frozenset({"admin"}),
     # applications: anyone applies; the applicant sees, amends and withdraws their own
     "POST /api/v1/applications": EVERYONE,

@@ -66,8 +66,12 @@ async def test_gap_turns_covered_and_household_is_routed(
     assert "团结湖店" in await routed.inner_text()
     assert "余量 39" in await routed.inner_text()
 
-    # a what-if disaster area drawn around the middle of the map
+    # a what-if disaster area drawn around the middle of the map (where it is now: filling
+    # the form scrolled the page)
     await page.get_by_label("添加灾区顶点").check()
+    await page.locator("#dispatch-map").scroll_into_view_if_needed()
+    box = await page.locator("#dispatch-map").bounding_box()
+    assert box is not None
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     for dx, dy in ((-80, -80), (80, -80), (80, 80), (-80, 80)):
         await page.mouse.click(cx + dx, cy + dy)
