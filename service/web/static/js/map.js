@@ -40,7 +40,7 @@ export function baseMap(node, { center = BEIJING, zoom = 11, orient = true } = {
     }
   }
   // Names only when zoomed in enough to read them.
-  const labelsShown = () => node.classList.toggle("labels-hidden", map.getZoom() < 11);
+  const labelsShown = () => node.classList.toggle("labels-hidden", map.getZoom() < 9);
   map.on("zoomend", labelsShown);
   labelsShown();
   // Maps inside sections that appear later need their size recomputed.
@@ -124,7 +124,9 @@ export async function addCommunities(map, style, onFeature) {
 export function fitTo(map, layers) {
   const group = L.featureGroup(layers.filter(Boolean));
   const bounds = group.getBounds();
-  if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 });
+  // Not animated: a zoom animation still running would undo a setView made meanwhile (a
+  // look-up answered within its 250 ms).
+  if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15, animate: false });
 }
 
 export function storePoint(lon, lat, options = {}) {
