@@ -106,6 +106,8 @@ _ERRORS = {
     "403": "The token's role may not use this operation (problem details)",
     "404": "Not found (problem details)",
     "409": "Conflicts with the current state (problem details)",
+    "412": "If-Match names a version that is no longer current (problem details)",
+    "428": "If-Match is required here (problem details)",
     "413": "Body larger than the configured limit (problem details)",
     "422": "Invalid body: every invalid field as a JSON pointer, zh + en (problem details)",
     "429": "Rate limited (problem details, Retry-After)",
@@ -115,6 +117,12 @@ _METHODS = ("get", "put", "post", "patch", "delete")
 # Errors a route gives beyond those its shape implies: from its `opt["problems"]`, or here.
 _EXTRA: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/api/v1/applications"): ("409", "429"),
+    ("patch", "/api/v1/applications/{application_id}"): ("409", "412"),
+    ("post", "/api/v1/applications/{application_id}/withdraw"): ("409", "412"),
+    ("post", "/api/v1/applications/{application_id}/decision"): ("409", "412", "428"),
+    ("post", "/api/v1/applications/{application_id}/reviews"): ("409",),
+    ("post", "/api/v1/users"): ("409",),
+    ("post", "/api/v1/rounds"): ("409",),
 }
 
 
