@@ -212,6 +212,13 @@ async def test_phone_call_journey_find_route_declare_lift(
 
     # lifted: the store is back, the list is empty again
     await page.get_by_role("button", name="解除灾区 团结湖内涝").click()
+    confirm = page.get_by_role("button", name="确认解除灾区 团结湖内涝")
+    await confirm.wait_for()
+    async with httpx.AsyncClient(base_url=server) as http:  # one tap lifts nothing
+        listed = await http.get("/api/v1/disaster-areas",
+                                headers={"Authorization": f"Bearer {tokens['dispatcher']}"})
+    assert [a["name"] for a in listed.json()["areas"]] == ["团结湖内涝"]
+    await confirm.click()
     await page.locator('#lift-result [data-outcome="restored"]', has_text="团结湖店").wait_for()
     await page.locator("#area-list", has_text="当前没有已宣布的灾区").wait_for()
     await page.locator("#dispatch-map path.store-marker.status-active").wait_for()

@@ -385,7 +385,23 @@ async function loadAreas() {
   }
   list.replaceChildren(...(r.data.areas.length ? r.data.areas.map((a) => el("li", { class: "area-item", "data-area": a.id },
     el("span", {}, el("strong", { text: a.name }), ` · ${new Date(a.created_at).toLocaleString("zh-CN")} · ${a.created_by} · 受灾门店 ${a.stores_held} 家`),
-    el("button", { type: "button", class: "secondary", "aria-label": `解除灾区 ${a.name}`, onclick: () => liftArea(a) }, "解除"))) : [el("li", { class: "hint", text: "当前没有已宣布的灾区。" })]));
+    liftButton(a))) : [el("li", { class: "hint", text: "当前没有已宣布的灾区。" })]));
+}
+
+// Two taps (a mistaken tap on a phone must not lift an area): 解除, then 确认解除.
+function liftButton(a) {
+  const button = el("button", { type: "button", class: "secondary", "aria-label": `解除灾区 ${a.name}` }, "解除");
+  button.addEventListener("click", () => {
+    if (button.dataset.armed) {
+      button.disabled = true;
+      liftArea(a);
+      return;
+    }
+    button.dataset.armed = "1";
+    button.textContent = "确认解除";
+    button.setAttribute("aria-label", `确认解除灾区 ${a.name}`);
+  });
+  return button;
 }
 
 async function liftArea(a) {
