@@ -239,7 +239,9 @@ RETURNING store_id;
 SELECT d.id, d.name, d.geom, d.created_by, d.created_at, d.lifted_at, d.lifted_by,
        d.lift_reason,
        (SELECT count(*) FROM stores s
-        WHERE s.status = 'affected'
+        WHERE s.id IN (SELECT a.store_id FROM store_status_history a
+                       WHERE a.disaster_area_id = d.id)
+          AND s.status = 'affected'
           AND (SELECT h.disaster_area_id FROM store_status_history h
                WHERE h.store_id = s.id ORDER BY h.id DESC LIMIT 1) = d.id) AS stores_held
 FROM disaster_areas d

@@ -5,6 +5,9 @@ ALTER TABLE disaster_areas
     ADD COLUMN lifted_at   timestamptz,
     ADD COLUMN lifted_by   text,
     ADD COLUMN lift_reason text NOT NULL DEFAULT '';
+-- The stores an area changed (listing, lifting) without scanning the whole history.
+CREATE INDEX store_status_history_area_idx ON store_status_history (disaster_area_id, store_id)
+    WHERE disaster_area_id IS NOT NULL;
 -- The console lists declared areas, newest first.
 CREATE INDEX disaster_areas_declared_idx ON disaster_areas (created_at DESC) WHERE marked_affected;
 
