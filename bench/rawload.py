@@ -55,7 +55,8 @@ async def route(conn: asyncpg.Connection, job: Any, day: Any) -> None:
             left = await conn.fetchval(DISPATCH.reserve_capacity, row["id"], day)
             if left is None:
                 continue
-            await conn.fetchrow(DISPATCH.insert_reservation, row["id"], day, h["ref"], "raw")
+            await conn.fetchrow(DISPATCH.insert_reservation, row["id"], day, h["ref"], "raw",
+                                point)
         return
 
 

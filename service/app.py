@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Litestar, Router
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 
 from service.applications.controller import ApplicationsController
 from service.applications.limits import configure as configure_limits
@@ -17,13 +17,14 @@ from service.communities import CommunitiesController
 from service.config import Settings, get_settings
 from service.db.pool import create_pool
 from service.dispatch import DispatchController
+from service.districts import DistrictsController
 from service.documents import DocumentsController
 from service.health import HealthController
 from service.http.body import validate_body
 from service.http.errors import problem_response
 from service.http.header_limit import HeaderLimitMiddleware
 from service.http.logging import RequestIdMiddleware, configure_logging
-from service.http.openapi import document_problems
+from service.http.openapi import OfflineSwagger, document_problems
 from service.http.ratelimit import SlidingWindow
 from service.notify import lifespan as notify
 from service.notify.controller import NotificationsController
@@ -40,6 +41,7 @@ from service.web import WEB_HANDLERS
 
 API_CONTROLLERS: list[type] = [
     CommunitiesController,
+    DistrictsController,
     UsersController,
     MeController,
     ApplicationsController,
@@ -104,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Boai relief-voucher partner network",
             version="1.0.0",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin(), JsonRenderPlugin()],
+            render_plugins=[OfflineSwagger(), JsonRenderPlugin()],
         ),
         debug=False,
         # Our JSON formatter on the root logger (configure_logging) formats in the request's

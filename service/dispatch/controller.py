@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Request, post
+from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
 from service.auth import current_principal
 from service.dispatch import repository as repo
 from service.dispatch.batch import plan
 from service.dispatch.routing import route
-from service.dispatch.schemas import AssignAnswer, AssignRequest, Release, RouteAnswer, RouteRequest
+from service.dispatch.schemas import (
+    AssignAnswer,
+    AssignRequest,
+    HouseholdReservations,
+    Release,
+    RouteAnswer,
+    RouteRequest,
+)
 from service.http.body import body
 from service.http.problems import NotFound
 from service.registry.params import DISPATCH
+from service.registry.places import service_day
 from service.registry.schemas import CrsName
+from service.registry.views import reservation_out
 
 
 class DispatchController(Controller):
@@ -35,6 +46,21 @@ class DispatchController(Controller):
         async with request.app.state.pool.acquire() as conn:
             return await route(conn, req, by, crs or req.household.crs,
                                request.app.state.settings)
+
+    @get("/reservations", opt=DISPATCH,
+         summary="A household's reservations on a day (default today), found by its ref")
+    async def reservations(
+        self, request: Request,
+        household_ref: Annotated[str, Parameter(min_length=1, max_length=100,
+                                                description="The ref given when routing")],
+        day: date | None = Parameter(default=None, description="Service day (Beijing)"),
+        crs: CrsName = Parameter(default="wgs84", description="CRS of the coordinates"),
+    ) -> HouseholdReservations:
+        ref = household_ref.strip()
+        on = day or service_day()
+        async with request.app.state.pool.acquire() as conn:
+            rows = await repo.reservations_by_household(conn, ref, on)
+        return HouseholdReservations(ref, on, crs, [reservation_out(r, crs) for r in rows])
 
     @post("/reservations/{reservation_id:uuid}/release", opt=DISPATCH, status_code=200,
           summary="Give a reserved unit of capacity back (idempotent)")

@@ -28,13 +28,15 @@ async def candidates(conn: asyncpg.Connection, point: Point, categories: list[st
 
 
 async def reserve(conn: asyncpg.Connection, store_id: UUID, day: date, household_ref: str | None,
-                  by: str) -> tuple[asyncpg.Record, int] | None:
-    """One unit of today's capacity and its reservation row, atomically; None when full."""
+                  by: str, *, point: Point | None = None) -> tuple[asyncpg.Record, int] | None:
+    """One unit of today's capacity and its reservation row (with the household's WGS-84
+    point, for finding it again by ref), atomically; None when full."""
     async with conn.transaction():
         left = await conn.fetchval(SQL.reserve_capacity, store_id, day)
         if left is None:
             return None
-        row = await conn.fetchrow(SQL.insert_reservation, store_id, day, household_ref, by)
+        row = await conn.fetchrow(SQL.insert_reservation, store_id, day, household_ref, by,
+                                  point)
     return row, left
 
 
@@ -61,3 +63,7 @@ async def batch_pairs(conn: asyncpg.Connection, lon: np.ndarray, lat: np.ndarray
 
 async def store_info(conn: asyncpg.Connection, store_ids: list[UUID], day: date) -> Rows:
     return await conn.fetch(SQL.assign_store_info, store_ids, day)
+
+
+async def reservations_by_household(conn: asyncpg.Connection, ref: str, day: date) -> Rows:
+    return await conn.fetch(SQL.reservations_by_household, ref, day)

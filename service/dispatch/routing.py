@@ -37,7 +37,8 @@ def _fallback(settings: Settings, exhausted: bool) -> Fallback:
 
 
 async def _reserve_first(
-    conn: asyncpg.Connection, options: list[StoreSummary], req: RouteRequest, by: str, day: date
+    conn: asyncpg.Connection, options: list[StoreSummary], req: RouteRequest, by: str, day: date,
+    point: Point,
 ) -> tuple[Reserved | None, list[StoreSummary]]:
     """Reserve the best option, falling through when another request took its last unit."""
     kept: list[StoreSummary] = []
@@ -46,7 +47,7 @@ async def _reserve_first(
         if reserved is not None:
             kept.append(option)
             continue
-        got = await repo.reserve(conn, option.id, day, req.household.ref, by)
+        got = await repo.reserve(conn, option.id, day, req.household.ref, by, point=point)
         if got is None:
             continue  # lost the race for its last unit: no longer an option
         row, left = got
@@ -68,7 +69,7 @@ async def route(conn: asyncpg.Connection, req: RouteRequest, by: str, crs: CrsNa
     options = rank([store_summary(r, crs) for r in rows], req.phase, req.mobility_assist)
     reserved = None
     if req.reserve and options:
-        reserved, options = await _reserve_first(conn, options, req, by, day)
+        reserved, options = await _reserve_first(conn, options, req, by, day, point)
     options = options[: req.limit]
     fallback = None
     if not options or (req.reserve and reserved is None):

@@ -13,7 +13,7 @@ from msgspec import Meta
 
 from geo import in_china, to_wgs84
 from scoring.vocabulary import ELIGIBLE
-from service.registry.schemas import CrsName, Phase, PointAnswer, StoreSummary
+from service.registry.schemas import CrsName, Phase, PointAnswer, ReservationOut, StoreSummary
 from service.validation import Check, Code, Invalid
 
 # A batch is planned in one request; the body limit bounds it too (about 60 bytes each).
@@ -168,3 +168,12 @@ class AssignAnswer(msgspec.Struct):
     summary: AssignSummary
     assignments: list[Assigned]
     unassigned: list[Unassigned]
+
+
+class HouseholdReservations(msgspec.Struct):
+    """A household's reservations on one day, found by the ref quoted on the phone."""
+
+    household_ref: str
+    day: date
+    crs: CrsName
+    reservations: list[ReservationOut]

@@ -17,7 +17,7 @@ from service.http.body import body
 from service.http.problems import BadRequest, FieldError, NotFound
 from service.registry import coverage as cov
 from service.registry import repository as repo
-from service.registry.disaster import declare
+from service.registry.disaster import declare, lift, listing
 from service.registry.params import DISPATCH, READ, categories
 from service.registry.places import point_answer, point_in, service_day
 from service.registry.schemas import (
@@ -26,7 +26,10 @@ from service.registry.schemas import (
     CoverageReport,
     CrsName,
     DisasterAreaIn,
+    DisasterAreaList,
     DisasterAreaOut,
+    LiftIn,
+    LiftOut,
     Phase,
     StatusChange,
     StoreDetail,
@@ -167,8 +170,24 @@ class DisasterAreasController(Controller):
     path = "/disaster-areas"
     tags = ["registry"]
 
+    @get("/", opt=READ, summary="Declared disaster areas, newest first (what-ifs are not stored)")
+    async def list_areas(
+        self, request: Request, crs: CrsName = CrsQuery,
+        include_lifted: bool = Parameter(default=False, description="Also the lifted ones"),
+    ) -> DisasterAreaList:
+        async with request.app.state.pool.acquire() as conn:
+            return await listing(conn, crs, include_lifted)
+
+    @post("/{area_id:uuid}/lift", opt={**DISPATCH, "problems": ("409",)}, status_code=200,
+          summary="Lift a declared area: its stores go back to their status before it")
+    async def lift_area(self, request: Request, area_id: UUID, data: LiftIn) -> LiftOut:
+        change = body(request, LiftIn)
+        async with request.app.state.pool.acquire() as conn:
+            return await lift(conn, area_id, change, _who(request))
+
     @post("/", opt=DISPATCH, status_code=HTTP_201_CREATED,
-          summary="Declare a disaster area: affected stores, lost coverage, who still delivers")
+          summary="What a disaster area takes out (mark_affected false: a what-if, not stored); "
+                  "with mark_affected, declare it")
     async def create(
         self, request: Request, data: DisasterAreaIn,
         crs: CrsName | None = Parameter(default=None, description="Answer CRS (default: body's)"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -15,6 +16,7 @@ from service.db.queries import load
 from service.registry.coverage_cache import CoverageCache
 
 SQL = load("registry")
+DISPATCH_SQL = load("dispatch")  # reservations at stores a disaster area takes out
 Rows = list[asyncpg.Record]
 
 
@@ -111,3 +113,18 @@ async def mark_affected(conn: asyncpg.Connection, store_ids: list[UUID], reason:
                         area_id: UUID) -> int:
     rows = await conn.fetch(SQL.mark_stores_affected, store_ids, reason, by, area_id)
     return len(rows)
+
+
+async def open_reservations_at(conn: asyncpg.Connection, store_ids: list[UUID],
+                               day: date) -> Rows:
+    return await conn.fetch(DISPATCH_SQL.open_reservations_at, store_ids, day)
+
+
+async def declared_areas(conn: asyncpg.Connection, include_lifted: bool) -> Rows:
+    return await conn.fetch(SQL.declared_areas, include_lifted)
+
+
+async def registry_audit(conn: asyncpg.Connection, entity_id: UUID, action: str, actor: str,
+                         reason: str, details: dict[str, Any]) -> None:
+    await conn.execute(SQL.insert_registry_audit, "disaster_area", str(entity_id), action, actor,
+                       None, None, reason, details)

@@ -225,10 +225,31 @@ class CoverageLoss(msgspec.Struct):
     children: int
 
 
-class DisasterAreaOut(msgspec.Struct):
+class ReservationOut(msgspec.Struct):
+    """A reservation of a store's capacity, with the store and the household's point (when
+    routed with one), coordinates in `crs` of the answer."""
+
     id: UUID
-    name: str
+    store_id: UUID
+    store_name: str
+    merchant_name: str
+    store_status: StoreStatus
+    store_lon: float
+    store_lat: float
+    day: date
+    household_ref: str | None
+    household_lon: float | None
+    household_lat: float | None
+    created_by: str
     created_at: datetime
+    released_at: datetime | None
+
+
+class DisasterAreaOut(msgspec.Struct):
+    # None for a what-if (mark_affected false): nothing is stored.
+    id: UUID | None
+    name: str
+    created_at: datetime | None
     marked_affected: bool
     crs: str
     # Active stores located in the area (marked affected when asked, else what-if).
@@ -241,3 +262,48 @@ class DisasterAreaOut(msgspec.Struct):
     # Open stores outside the area whose delivery zone reaches into it.
     stores_delivering_into_area: list[StoreSummary]
     notes: list[dict[str, str]]
+    # Today's reservations (not released) at the stores in the area: households to re-route.
+    reservations_to_reroute: list[ReservationOut]
+
+
+class DisasterAreaSummary(msgspec.Struct):
+    id: UUID
+    name: str
+    created_by: str
+    created_at: datetime
+    lifted_at: datetime | None
+    lifted_by: str | None
+    lift_reason: str
+    # Stores affected because of this area now (their latest status change is its marking).
+    stores_held: int
+    area: dict[str, Any]
+
+
+class DisasterAreaList(msgspec.Struct):
+    crs: CrsName
+    areas: list[DisasterAreaSummary]
+
+
+class LiftIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, Meta(max_length=500)] = ""
+
+
+class LiftedStore(msgspec.Struct):
+    id: UUID
+    name: str
+    merchant_name: str
+    # The store's status after the lift.
+    status: StoreStatus
+    # restored: back to the status it had before the area; still_affected: inside another
+    # declared area; changed_since: its status was changed after the area (left as it is).
+    outcome: Literal["restored", "still_affected", "changed_since"]
+    detail_zh: str
+    detail_en: str
+
+
+class LiftOut(msgspec.Struct):
+    id: UUID
+    name: str
+    lifted_at: datetime
+    lifted_by: str
+    stores: list[LiftedStore]

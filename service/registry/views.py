@@ -14,6 +14,7 @@ from service.registry.schemas import (
     CapacityToday,
     CrsName,
     HistoryEntry,
+    ReservationOut,
     StoreDetail,
     StoreSummary,
 )
@@ -79,3 +80,23 @@ def store_features(row: asyncpg.Record, crs: CrsName, layer: str) -> list[dict[s
             "properties": {"feature_kind": "delivery_zone", **props},
         })
     return features
+
+
+def _xy(lon: float | None, lat: float | None, crs: CrsName) -> tuple[float | None, float | None]:
+    if lon is None or lat is None:
+        return None, None
+    x, y = from_wgs84(lon, lat, crs)
+    return round(x, 7), round(y, 7)
+
+
+def reservation_out(row: asyncpg.Record, crs: CrsName) -> ReservationOut:
+    store_lon, store_lat = _xy(row["store_lon"], row["store_lat"], crs)
+    lon, lat = _xy(row["household_lon"], row["household_lat"], crs)
+    return ReservationOut(
+        id=row["id"], store_id=row["store_id"], store_name=row["store_name"],
+        merchant_name=row["merchant_name"], store_status=row["store_status"],
+        store_lon=store_lon or 0.0, store_lat=store_lat or 0.0, day=row["day"],
+        household_ref=row["household_ref"], household_lon=lon, household_lat=lat,
+        created_by=row["created_by"], created_at=row["created_at"],
+        released_at=row["released_at"],
+    )

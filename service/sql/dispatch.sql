@@ -47,8 +47,9 @@ WHERE sc.reserved < sc.capacity
 RETURNING sc.capacity - sc.reserved AS capacity_left;
 
 -- name: insert_reservation
-INSERT INTO reservations (store_id, day, household_ref, created_by)
-VALUES ($1, $2, $3, $4)
+-- $5: the household's WGS-84 point (NULL when unknown).
+INSERT INTO reservations (store_id, day, household_ref, created_by, household_geom)
+VALUES ($1, $2, $3, $4, ST_SetSRID($5::geometry, 4326))
 RETURNING id, created_at;
 
 -- name: release_reservation
@@ -106,3 +107,27 @@ CROSS JOIN LATERAL (
 SELECT s.id, (s.summary).name, (s.summary).lon, (s.summary).lat, s.capacity_left
 FROM stores_on($2) s
 WHERE s.id = ANY($1::uuid[]);
+
+-- name: reservations_by_household
+-- A household's reservations on day $2 (by its ref $1), with the store and where the household
+-- was when routed; newest first.
+SELECT r.id, r.store_id, r.day, r.household_ref, r.created_by, r.created_at, r.released_at,
+       ST_X(r.household_geom) AS household_lon, ST_Y(r.household_geom) AS household_lat,
+       s.name AS store_name, s.merchant_name, s.status AS store_status,
+       ST_X(s.geom) AS store_lon, ST_Y(s.geom) AS store_lat
+FROM reservations r
+JOIN stores s ON s.id = r.store_id
+WHERE r.household_ref = $1 AND r.day = $2
+ORDER BY r.created_at DESC, r.id
+LIMIT 50;
+
+-- name: open_reservations_at
+-- Reservations on day $2 not released, at the stores $1: the households to re-route.
+SELECT r.id, r.store_id, r.day, r.household_ref, r.created_by, r.created_at, r.released_at,
+       ST_X(r.household_geom) AS household_lon, ST_Y(r.household_geom) AS household_lat,
+       s.name AS store_name, s.merchant_name, s.status AS store_status,
+       ST_X(s.geom) AS store_lon, ST_Y(s.geom) AS store_lat
+FROM reservations r
+JOIN stores s ON s.id = r.store_id
+WHERE r.store_id = ANY($1::uuid[]) AND r.day = $2 AND r.released_at IS NULL
+ORDER BY s.name, r.created_at, r.id;

@@ -216,5 +216,68 @@ INSERT INTO store_status_history (store_id, from_status, to_status, reason, chan
 SELECT id, 'active', 'affected', $2, $3, $4 FROM changed
 RETURNING store_id;
 
+-- name: declared_areas
+-- Declared disaster areas (what-ifs are not stored), newest first; $1: include lifted ones.
+-- `stores_held`: stores whose latest status change is this area marking them affected.
+SELECT d.id, d.name, d.geom, d.created_by, d.created_at, d.lifted_at, d.lifted_by,
+       d.lift_reason,
+       (SELECT count(*) FROM stores s
+        WHERE s.id IN (SELECT a.store_id FROM store_status_history a
+                       WHERE a.disaster_area_id = d.id)
+          AND s.status = 'affected'
+          AND (SELECT h.disaster_area_id FROM store_status_history h
+               WHERE h.store_id = s.id ORDER BY h.id DESC LIMIT 1) = d.id) AS stores_held
+FROM disaster_areas d
+WHERE d.marked_affected AND ($1 OR d.lifted_at IS NULL)
+ORDER BY d.created_at DESC, d.id
+LIMIT 200;
+
+-- name: lock_disaster_area
+SELECT id, name, marked_affected, lifted_at FROM disaster_areas WHERE id = $1 FOR UPDATE;
+
+-- name: lift_disaster_area
+UPDATE disaster_areas SET lifted_at = now(), lifted_by = $2, lift_reason = $3
+WHERE id = $1
+RETURNING lifted_at;
+
+-- name: lock_stores_marked_by_area
+-- Every store the area $1 ever changed, locked so the status changes below are serialised
+-- with PATCH /stores/{id}/status.
+SELECT s.id FROM stores s
+WHERE s.id IN (SELECT store_id FROM store_status_history WHERE disaster_area_id = $1)
+ORDER BY s.id
+FOR UPDATE;
+
+-- name: stores_marked_by_area
+-- The stores the area $1 changed, each with: its status now; `held` when its latest status
+-- change is the area's (still affected because of it); the status it had before it became
+-- affected (the latest change into 'affected' from another status); another declared,
+-- unlifted area that also contains it.
+SELECT s.id, s.name, s.merchant_name, s.status,
+       (s.status = 'affected' AND latest.disaster_area_id = $1) AS held,
+       (SELECT h.from_status FROM store_status_history h
+        WHERE h.store_id = s.id AND h.to_status = 'affected' AND h.from_status <> 'affected'
+        ORDER BY h.id DESC LIMIT 1) AS previous_status,
+       (SELECT d.id FROM disaster_areas d
+        WHERE d.id <> $1 AND d.marked_affected AND d.lifted_at IS NULL
+          AND ST_Intersects(d.geom, s.geom)
+        ORDER BY d.created_at, d.id LIMIT 1) AS other_area_id,
+       (SELECT d.name FROM disaster_areas d
+        WHERE d.id <> $1 AND d.marked_affected AND d.lifted_at IS NULL
+          AND ST_Intersects(d.geom, s.geom)
+        ORDER BY d.created_at, d.id LIMIT 1) AS other_area_name
+FROM stores s
+CROSS JOIN LATERAL (
+    SELECT h.disaster_area_id FROM store_status_history h
+    WHERE h.store_id = s.id ORDER BY h.id DESC LIMIT 1
+) latest
+WHERE s.id IN (SELECT store_id FROM store_status_history WHERE disaster_area_id = $1)
+ORDER BY s.name, s.id;
+
+-- name: insert_registry_audit
+-- The registry's decisions in the shared audit trail: $1 entity ('disaster_area'), $2 its id.
+INSERT INTO audit_log (entity, entity_id, action, actor, from_status, to_status, reason, details)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+
 -- name: registry_version
 SELECT version FROM registry_version;

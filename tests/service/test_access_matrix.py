@@ -53,6 +53,7 @@ ACCESS: dict[str, frozenset[str]] = {
     # communities
     "GET /api/v1/communities": EVERYONE,
     "GET /api/v1/communities.geojson": EVERYONE,
+    "GET /api/v1/districts": EVERYONE,
     "POST /api/v1/communities/import": frozenset({"admin"}),
     # applications: anyone applies; the applicant sees, amends and withdraws their own
     "POST /api/v1/applications": EVERYONE,
@@ -97,9 +98,12 @@ ACCESS: dict[str, frozenset[str]] = {
     "GET /api/v1/stores.geojson": STAFF,
     "GET /api/v1/coverage": STAFF,
     "POST /api/v1/disaster-areas": frozenset({"dispatcher", "admin"}),
+    "GET /api/v1/disaster-areas": STAFF,
+    "POST /api/v1/disaster-areas/{area_id}/lift": frozenset({"dispatcher", "admin"}),
     # dispatch
     "POST /api/v1/dispatch/route": frozenset({"dispatcher", "admin"}),
     "POST /api/v1/dispatch/assign": frozenset({"dispatcher", "admin"}),
+    "GET /api/v1/dispatch/reservations": frozenset({"dispatcher", "admin"}),
     "POST /api/v1/dispatch/reservations/{reservation_id}/release": frozenset(
         {"dispatcher", "admin"}
     ),
@@ -130,6 +134,7 @@ BODIES: dict[str, Any] = {
 QUERIES: dict[str, dict[str, Any]] = {
     "GET /api/v1/stores/serving": {"lon": 116.4663, "lat": 39.9303},
     "GET /api/v1/stores/nearest": {"lon": 116.4663, "lat": 39.9303},
+    "GET /api/v1/dispatch/reservations": {"household_ref": "ZLB-0001"},
 }
 
 
@@ -209,6 +214,7 @@ def concrete(key: str, application_id: str) -> tuple[str, str]:
         store_id=uuid.uuid4(),
         reservation_id=uuid.uuid4(),
         document_id=uuid.uuid4(),
+        area_id=uuid.uuid4(),
         code="beijing-2",
         name="nobody",
         user="reviewer-2",

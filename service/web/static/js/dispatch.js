@@ -1,5 +1,6 @@
-// /dispatch: communities coloured by coverage, stores and zones, who serves a point, routing a
-// household, and a drawn disaster area's effect on the network.
+// /dispatch: a console for a dispatcher on the phone. Find a community (name or code) or a
+// household (its ref); communities coloured by coverage, stores above their delivery zones;
+// who serves a point and routing a household; disaster areas: what-if, declare, list, lift.
 
 import { api, el, fmt, labels, problemText, say, tiles } from "./common.js";
 import { clearErrors, showProblem } from "./errors.js";
@@ -7,9 +8,15 @@ import { PolygonDrawer, baseMap, fitTo, label, round, storePoint } from "./map.j
 import { requireStaff } from "./staff.js";
 
 const L = window.L;
-const state = { token: "", map: null, coverage: null, stores: null, household: null, drawer: null };
+const state = {
+  token: "", map: null, coverage: null, zones: null, stores: null, areas: null, household: null,
+  chosen: null, drawer: null, features: [], byCode: new Map(), storeLayers: new Map(),
+};
 const STATUS_ZH = { active: "营业", suspended: "暂停", closed: "关闭", affected: "受灾" };
 const STATUS_COLOR = { active: "#c0262d", suspended: "#888", closed: "#444", affected: "#7b3294" };
+// One table for the map, the list and the legend (CSS .swatch.gap/.thin/.ok use these).
+const BAND_COLOR = { gap: "#d73027", thin: "#fdae61", ok: "#1a9850" };
+const BAND_ZH = { gap: "缺口", thin: "刚达标", ok: "覆盖充足" };
 
 requireStaff((me, token) => {
   state.token = token;
@@ -23,11 +30,17 @@ requireStaff((me, token) => {
   state.map.on("click", (e) => clicked(e.latlng));
   document.getElementById("p-crs").value = tiles.crs;
   refresh(true);
+  loadAreas();
 });
 
 function k() {
   const n = Number(document.getElementById("min-stores").value);
   return Number.isInteger(n) && n > 0 ? n : 1;
+}
+
+function band(p) {
+  if (p.gap) return "gap";
+  return p.store_count < 2 * k() ? "thin" : "ok";
 }
 
 async function refresh(fit = false) {
@@ -41,49 +54,125 @@ async function refresh(fit = false) {
     return;
   }
   say(error, "");
-  if (state.coverage) state.coverage.remove();
-  if (state.stores) state.stores.remove();
+  for (const layer of [state.coverage, state.zones, state.stores]) if (layer) layer.remove();
+  state.byCode.clear();
   state.coverage = L.geoJSON(cov.data, {
-    style: (f) => ({ color: colour(f.properties), weight: 1.5, fillColor: colour(f.properties), fillOpacity: 0.35 }),
-    onEachFeature: (f, lyr) => lyr.bindTooltip(label(`${f.properties.name}：${f.properties.store_count} 家门店${f.properties.gap ? "（缺口）" : ""}`), { sticky: true }),
-  }).addTo(state.map);
-  state.stores = L.geoJSON(stores.data, {
-    pointToLayer: (f, latlng) => storePoint(latlng.lng, latlng.lat, { fillColor: STATUS_COLOR[f.properties.status] || "#c0262d" }),
-    style: (f) => ({ color: STATUS_COLOR[f.properties.status] || "#1f6feb", weight: 1, fillOpacity: 0.06, dashArray: f.properties.status === "active" ? null : "4 4" }),
+    style: (f) => communityStyle(f.properties),
     onEachFeature: (f, lyr) => {
-      if (f.properties.feature_kind === "store") {
-        lyr.bindTooltip(label(`${f.properties.name}（${f.properties.merchant_name}）· ${STATUS_ZH[f.properties.status] || f.properties.status}`));
-      }
+      state.byCode.set(f.properties.code, lyr);
+      lyr.bindTooltip(label(`${f.properties.name}：${f.properties.store_count} 家门店（${BAND_ZH[band(f.properties)]}）`), { sticky: true });
+      // The click also reaches the map (a point query, or a vertex in "area" mode).
+      lyr.on("click", () => {
+        if (mode() === "point") chooseCommunity(f.properties.code, { fit: false });
+      });
     },
   }).addTo(state.map);
+  const zones = { ...stores.data, features: stores.data.features.filter((f) => f.properties.feature_kind !== "store") };
+  const points = { ...stores.data, features: stores.data.features.filter((f) => f.properties.feature_kind === "store") };
+  // Zones below everything interactive: they carry no tooltip and never catch the mouse.
+  state.zones = L.geoJSON(zones, {
+    pane: "zones",
+    interactive: false,
+    style: (f) => ({ color: STATUS_COLOR[f.properties.status] || "#1f6feb", weight: 1, fillOpacity: 0.06, dashArray: f.properties.status === "active" ? null : "4 4" }),
+  }).addTo(state.map);
+  state.storeLayers.clear();
+  state.stores = L.geoJSON(points, {
+    pointToLayer: (f, latlng) => storePoint(latlng.lng, latlng.lat, { pane: "stores", className: `store-marker status-${f.properties.status}`, fillColor: STATUS_COLOR[f.properties.status] || "#c0262d" }),
+    onEachFeature: (f, lyr) => {
+      state.storeLayers.set(String(f.properties.store_id), lyr);
+      lyr.bindTooltip(label(`${f.properties.name}（${f.properties.merchant_name}）· ${STATUS_ZH[f.properties.status] || f.properties.status}`));
+    },
+  }).addTo(state.map);
+  state.features = cov.data.features;
   coverageList(cov.data.features);
+  if (state.chosen) highlightStore(state.chosen.id, state.chosen.text, false);
   if (fit) fitTo(state.map, [state.coverage]);
 }
 
-function colour(p) {
-  if (p.gap) return "#d73027";
-  return p.store_count < 2 * (k()) ? "#fdae61" : "#1a9850";
+function communityStyle(p, chosen = false) {
+  const colour = BAND_COLOR[band(p)];
+  return { color: chosen ? "#1f6feb" : colour, weight: chosen ? 3.5 : 1.5, fillColor: colour, fillOpacity: 0.35 };
 }
 
 function coverageList(features) {
   const gaps = features.filter((f) => f.properties.gap);
-  document.getElementById("coverage-summary").textContent = `共 ${features.length} 个试点社区，${gaps.length} 个缺口（少于 ${k()} 家门店）。`;
+  document.getElementById("coverage-summary").textContent = `共 ${features.length} 个试点社区，${gaps.length} 个缺口（少于 ${k()} 家门店）。点击社区可在地图上查看。`;
   document.getElementById("coverage-list").replaceChildren(
     ...features
       .slice()
       .sort((a, b) => Number(b.properties.gap) - Number(a.properties.gap) || a.properties.store_count - b.properties.store_count)
-      .map((f) => el("li", {
-        class: f.properties.gap ? "bad" : "done",
-        "data-community": f.properties.code,
-        "data-gap": String(f.properties.gap),
-        text: `${f.properties.name}（${f.properties.street || f.properties.district}）：${f.properties.store_count} 家${f.properties.gap ? " · 缺口" : ""} · 老人 ${f.properties.elderly}`,
-      })),
+      .map((f) => {
+        const b = band(f.properties);
+        return el("li", {
+          class: `${f.properties.gap ? "bad" : "done"} pick`,
+          "data-community": f.properties.code,
+          "data-gap": String(f.properties.gap),
+          "data-band": b,
+          tabindex: "0",
+          role: "button",
+          onclick: () => chooseCommunity(f.properties.code),
+          onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); chooseCommunity(f.properties.code); } },
+        },
+        el("span", { class: `list-swatch ${b}`, "aria-hidden": "true" }),
+        `${f.properties.name}（${f.properties.street || f.properties.district}）：${f.properties.store_count} 家 · ${BAND_ZH[b]} · 老人 ${f.properties.elderly}`);
+      }),
   );
 }
 
+// Shows a community: the map zooms to it, outlines it and opens its tooltip; the list marks it.
+function chooseCommunity(code, { fit = true } = {}) {
+  const layer = state.byCode.get(code);
+  if (!layer) return;
+  state.coverage.eachLayer((lyr) => lyr.setStyle(communityStyle(lyr.feature.properties, lyr === layer)));
+  layer.bringToFront();
+  if (fit) state.map.fitBounds(layer.getBounds(), { padding: [30, 30], maxZoom: 15, animate: false });
+  layer.openTooltip(layer.getBounds().getCenter());
+  for (const li of document.querySelectorAll("#coverage-list li")) {
+    li.classList.toggle("chosen", li.dataset.community === code);
+    if (li.dataset.community === code) li.setAttribute("aria-current", "true");
+    else li.removeAttribute("aria-current");
+  }
+}
+
+// From the search (on a phone the map may be off screen): bring the map into view too.
+function showOnMap(code) {
+  chooseCommunity(code);
+  document.getElementById("dispatch-map").scrollIntoView({ block: "nearest" });
+}
+
+// NFKC folds full-width digits and letters typed on Chinese keyboards (codes only).
+function searchCommunities(query) {
+  const q = query.trim();
+  const code = q.normalize("NFKC").replace(/\s+/g, "");
+  if (!q) return [];
+  return state.features.filter((f) => {
+    const p = f.properties;
+    return (/^\d+$/.test(code) && p.code.includes(code))
+      || p.name.includes(q) || (p.name_full || "").includes(q) || (p.street || "").includes(q);
+  });
+}
+
+document.getElementById("community-search").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const matches = searchCommunities(document.getElementById("community-query").value);
+  const list = document.getElementById("community-matches");
+  if (!matches.length) {
+    list.replaceChildren(el("li", { class: "hint", text: "没有找到匹配的试点社区。" }));
+    return;
+  }
+  list.replaceChildren(...matches.slice(0, 20).map((f) => el("li", {},
+    el("button", { type: "button", class: "link", "data-community": f.properties.code, onclick: () => showOnMap(f.properties.code) },
+      `${f.properties.name}（${f.properties.code}）`),
+    ` ${f.properties.street || f.properties.district} · ${f.properties.store_count} 家门店`)));
+  if (matches.length === 1) showOnMap(matches[0].properties.code);
+});
+
+function mode() {
+  return document.querySelector('[name="map-mode"]:checked').value;
+}
+
 function clicked(latlng) {
-  const mode = document.querySelector('[name="map-mode"]:checked').value;
-  if (mode === "area") {
+  if (mode() === "area") {
     state.drawer.add(round(latlng.lng), round(latlng.lat));
     return;
   }
@@ -102,9 +191,28 @@ function point() {
   };
 }
 
-function markHousehold(lon, lat) {
+// The queried point: marked, and the map pans there (zooming in when far out).
+function markHousehold(lon, lat, pan = true) {
   if (state.household) state.household.remove();
-  state.household = L.circleMarker([lat, lon], { radius: 8, color: "#1f6feb", weight: 3, fillOpacity: 0.3 }).addTo(state.map);
+  state.household = L.circleMarker([lat, lon], { pane: "stores", radius: 9, color: "#1f6feb", weight: 3, fillOpacity: 0.3 })
+    .bindTooltip(label("住户位置"))
+    .addTo(state.map);
+  // No animation: a click right after (a vertex, a point) lands where it was aimed.
+  if (pan) state.map.setView([lat, lon], Math.max(state.map.getZoom(), 14), { animate: false });
+}
+
+// The chosen store: a ring around its marker, its tooltip open.
+function highlightStore(id, text, pan = false) {
+  if (state.ring) state.ring.remove();
+  state.chosen = { id, text };
+  const marker = state.storeLayers.get(String(id));
+  if (!marker) return;
+  const at = marker.getLatLng();
+  state.ring = L.circleMarker(at, { pane: "stores", radius: 13, color: "#1f6feb", weight: 3, fill: false, interactive: false, className: "chosen-store" }).addTo(state.map);
+  marker.bringToFront();
+  if (text) marker.setTooltipContent(label(text));
+  marker.openTooltip();
+  if (pan) state.map.panTo(at, { animate: false });
 }
 
 function storeItem(s) {
@@ -135,6 +243,7 @@ async function serving() {
     el("li", { class: "hint", text: `${where}能送货到此处的门店：${r.data.stores.length} 家。` }),
     ...r.data.stores.map(storeItem),
   );
+  if (r.data.stores.length) highlightStore(r.data.stores[0].id, `最近：${r.data.stores[0].name}`);
 }
 
 document.getElementById("serving").addEventListener("click", serving);
@@ -174,10 +283,53 @@ document.getElementById("point-form").addEventListener("submit", async (event) =
     el("ol", {}, a.options.map(storeItem)),
   ].filter(Boolean));
   if (a.crs === tiles.crs) markHousehold(a.household.lon, a.household.lat);
-  refresh();
+  if (a.reserved) state.chosen = { id: a.reserved.store_id, text: `已派单：${a.reserved.name}` };
+  await refresh();
+});
+
+// A household found by its ref: today's reservations, the map on its point and its store.
+document.getElementById("household-search").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const problem = document.getElementById("household-problem");
+  const result = document.getElementById("household-result");
+  const ref = document.getElementById("household-query").value.trim();
+  clearErrors(form);
+  problem.hidden = true;
+  if (!ref) {
+    result.replaceChildren(el("p", { class: "hint", text: "请输入住户编号。" }));
+    return;
+  }
+  const q = new URLSearchParams({ household_ref: ref, crs: tiles.crs });
+  const r = await api("GET", `/api/v1/dispatch/reservations?${q}`, { token: state.token });
+  if (!r.ok) {
+    showProblem(form, problem, r);
+    result.replaceChildren();
+    return;
+  }
+  const found = r.data.reservations;
+  if (!found.length) {
+    result.replaceChildren(el("p", { class: "hint household-none", text: `住户 ${ref} 今日（${r.data.day}）没有预约。` }));
+    return;
+  }
+  result.replaceChildren(el("ul", { class: "plain household-found" }, found.map((v) => el("li", { "data-reservation": v.id },
+    el("strong", { text: v.store_name }),
+    ` ${v.merchant_name} · 门店${STATUS_ZH[v.store_status] || v.store_status}`,
+    v.released_at ? " · 已取消" : " · 今日配送 1 单",
+    v.store_status !== "active" && !v.released_at ? el("span", { class: "warning", text: " · 需改派" }) : null))));
+  const first = found.find((v) => !v.released_at) || found[0];
+  if (first.household_lon !== null) markHousehold(first.household_lon, first.household_lat);
+  else state.map.setView([first.store_lat, first.store_lon], Math.max(state.map.getZoom(), 14), { animate: false });
+  highlightStore(first.store_id, `住户 ${ref} 的门店：${first.store_name}`);
 });
 
 document.getElementById("area-clear").addEventListener("click", () => state.drawer.clear());
+
+function rerouteList(items) {
+  if (!items.length) return el("p", { class: "hint", text: "区内门店今日没有待配送的预约。" });
+  return el("ul", { class: "checklist reroute" }, items.map((v) => el("li", { class: "bad", "data-reservation": v.id },
+    `住户 ${v.household_ref || "（无编号）"} · ${v.store_name} · 下单 ${new Date(v.created_at).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" })}`)));
+}
 
 document.getElementById("area-form").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -202,12 +354,69 @@ document.getElementById("area-form").addEventListener("submit", async (event) =>
   const d = r.data;
   const loss = (c) => el("li", { text: `${c.name}：${c.stores_before} → ${c.stores_after} 家（老人 ${c.elderly}，独居老人 ${c.elderly_alone}）` });
   result.replaceChildren(
-    el("p", { text: `${d.marked_affected ? "已标记受灾" : "模拟"}：区内营业门店 ${d.stores_in_area.length} 家。` }),
+    el("p", { class: d.marked_affected ? "success declared" : "hint what-if", text: `${d.marked_affected ? "已宣布灾区，区内门店标记受灾" : "模拟（未保存）"}：区内营业门店 ${d.stores_in_area.length} 家。` }),
     el("ul", { class: "plain" }, d.stores_in_area.map((s) => el("li", { text: `${s.name}（${s.merchant_name}）` }))),
+    el("h3", { text: d.marked_affected ? "需改派的今日预约" : "若宣布，需改派的今日预约" }),
+    rerouteList(d.reservations_to_reroute),
     el("h3", { text: "失去全部覆盖的社区" }),
     el("ul", { class: "checklist" }, d.communities_losing_coverage.length ? d.communities_losing_coverage.map(loss) : [el("li", { class: "done", text: "无" })]),
     el("h3", { text: "覆盖减少的社区" }),
     el("ul", { class: "checklist" }, d.communities_with_reduced_coverage.length ? d.communities_with_reduced_coverage.map(loss) : [el("li", { class: "done", text: "无" })]),
   );
-  if (d.marked_affected) refresh();
+  if (d.marked_affected) {
+    state.drawer.clear();
+    await Promise.all([refresh(), loadAreas()]);
+  }
 });
+
+async function loadAreas() {
+  const r = await api("GET", `/api/v1/disaster-areas?crs=${tiles.crs}`, { token: state.token });
+  const problem = document.getElementById("areas-problem");
+  const list = document.getElementById("area-list");
+  if (!r.ok) {
+    say(problem, problemText(r));
+    return;
+  }
+  say(problem, "");
+  if (state.areas) state.areas.remove();
+  state.areas = L.layerGroup().addTo(state.map);
+  for (const a of r.data.areas) {
+    L.geoJSON(a.area, { pane: "zones", interactive: false, style: () => ({ color: "#7b3294", weight: 2, dashArray: "6 4", fillOpacity: 0.08 }) }).addTo(state.areas);
+  }
+  list.replaceChildren(...(r.data.areas.length ? r.data.areas.map((a) => el("li", { class: "area-item", "data-area": a.id },
+    el("span", {}, el("strong", { text: a.name }), ` · ${new Date(a.created_at).toLocaleString("zh-CN")} · ${a.created_by} · 受灾门店 ${a.stores_held} 家`),
+    liftButton(a))) : [el("li", { class: "hint", text: "当前没有已宣布的灾区。" })]));
+}
+
+// Two taps (a mistaken tap on a phone must not lift an area): 解除, then 确认解除.
+function liftButton(a) {
+  const button = el("button", { type: "button", class: "secondary", "aria-label": `解除灾区 ${a.name}` }, "解除");
+  button.addEventListener("click", () => {
+    if (button.dataset.armed) {
+      button.disabled = true;
+      liftArea(a);
+      return;
+    }
+    button.dataset.armed = "1";
+    button.textContent = "确认解除";
+    button.setAttribute("aria-label", `确认解除灾区 ${a.name}`);
+  });
+  return button;
+}
+
+async function liftArea(a) {
+  const out = document.getElementById("lift-result");
+  const r = await api("POST", `/api/v1/disaster-areas/${a.id}/lift`, { token: state.token, body: {} });
+  if (!r.ok) {
+    out.replaceChildren(el("p", { class: "alert", text: problemText(r) }));
+    await loadAreas();
+    return;
+  }
+  const outcome = { restored: "已恢复", still_affected: "仍受灾", changed_since: "状态已另改" };
+  out.replaceChildren(
+    el("p", { class: "success lifted", text: `灾区“${r.data.name}”已解除。` }),
+    el("ul", { class: "plain" }, r.data.stores.map((s) => el("li", { "data-store-id": s.id, "data-outcome": s.outcome },
+      `${s.name}：${outcome[s.outcome]}，现为${STATUS_ZH[s.status] || s.status}。${s.detail_zh}`))),
+  );
+  await Promise.all([refresh(), loadAreas()]);
+}

@@ -5,14 +5,44 @@ import { api, el, tiles } from "./common.js";
 const L = window.L;
 export const BEIJING = [39.95, 116.45]; // [lat, lon]
 
-export function baseMap(node, { center = BEIJING, zoom = 11 } = {}) {
-  const map = L.map(node, { center, zoom, zoomSnap: 0.5 });
+// Panes, bottom to top: district outlines, delivery zones, communities (Leaflet's overlay
+// pane), store markers, community labels. Markers sit above zones and communities, so their
+// tooltips can be reached wherever zones overlap.
+const PANES = { districts: 250, zones: 380, stores: 450, labels: 460 };
+
+// Scale bar in Chinese units (米 / 公里).
+const ScaleZh = L.Control.Scale.extend({
+  _updateMetric(maxMeters) {
+    const meters = this._getRoundNum(maxMeters);
+    const text = meters < 1000 ? `${meters} 米` : `${meters / 1000} 公里`;
+    this._updateScale(this._mScale, text, meters / maxMeters);
+  },
+});
+
+export function baseMap(node, { center = BEIJING, zoom = 11, orient = true } = {}) {
+  const map = L.map(node, { center, zoom, zoomSnap: 0.5, zoomControl: false });
   map.attributionControl.setPrefix(false);
+  L.control.zoom({ zoomInTitle: "放大", zoomOutTitle: "缩小" }).addTo(map);
+  new ScaleZh({ imperial: false, maxWidth: 120 }).addTo(map);
+  for (const [name, z] of Object.entries(PANES)) {
+    map.createPane(name).style.zIndex = String(z);
+  }
+  map.getPane("districts").style.pointerEvents = "none";
+  map.getPane("labels").style.pointerEvents = "none";
   if (tiles.url) {
     L.tileLayer(tiles.url, { attribution: tiles.attribution, maxZoom: 18, subdomains: "abc" }).addTo(map);
   } else {
     node.classList.add("no-tiles");
+    // Without tiles: district outlines and pilot community names orient the reader.
+    if (orient) {
+      addDistricts(map);
+      addCommunityLabels(map);
+    }
   }
+  // Names only when zoomed in enough to read them.
+  const labelsShown = () => node.classList.toggle("labels-hidden", map.getZoom() < 9);
+  map.on("zoomend", labelsShown);
+  labelsShown();
   // Maps inside sections that appear later need their size recomputed.
   const observer = new ResizeObserver(() => {
     if (!map.removed && node.offsetParent !== null) map.invalidateSize();
@@ -23,6 +53,46 @@ export function baseMap(node, { center = BEIJING, zoom = 11 } = {}) {
     observer.disconnect();
   });
   return map;
+}
+
+let districtsCache = null;
+export async function addDistricts(map) {
+  districtsCache ??= api("GET", `/api/v1/districts?crs=${tiles.crs}`).then((r) =>
+    r.ok ? r.data : { type: "FeatureCollection", features: [] },
+  );
+  const fc = await districtsCache;
+  if (map.removed) return null;
+  if (fc.attribution) map.attributionControl.addAttribution(fc.attribution);
+  const outlines = L.geoJSON(fc, {
+    pane: "districts",
+    interactive: false,
+    style: () => ({ color: "#7a8793", weight: 1.2, fill: false, dashArray: "6 4" }),
+  }).addTo(map);
+  const names = L.layerGroup().addTo(map);
+  outlines.eachLayer((lyr) => {
+    L.tooltip({ pane: "labels", permanent: true, direction: "center", className: "district-label", interactive: false })
+      .setLatLng(lyr.getBounds().getCenter())
+      .setContent(label(lyr.feature.properties.name))
+      .addTo(names);
+  });
+  return outlines;
+}
+
+export async function addCommunityLabels(map) {
+  const fc = await communities();
+  if (map.removed) return null;
+  const group = L.layerGroup().addTo(map);
+  // A national registry has thousands: names are for the pilot maps, not a gazetteer.
+  if (fc.features.length > 300) return group;
+  for (const feature of fc.features) {
+    if (feature.properties.is_pilot === false) continue;
+    const center = L.geoJSON(feature).getBounds().getCenter();
+    L.tooltip({ pane: "labels", permanent: true, direction: "center", className: "community-label", interactive: false })
+      .setLatLng(center)
+      .setContent(label(feature.properties.name))
+      .addTo(group);
+  }
+  return group;
 }
 
 export function label(text) {
@@ -54,7 +124,9 @@ export async function addCommunities(map, style, onFeature) {
 export function fitTo(map, layers) {
   const group = L.featureGroup(layers.filter(Boolean));
   const bounds = group.getBounds();
-  if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 });
+  // Not animated: a zoom animation still running would undo a setView made meanwhile (a
+  // look-up answered within its 250 ms).
+  if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15, animate: false });
 }
 
 export function storePoint(lon, lat, options = {}) {
