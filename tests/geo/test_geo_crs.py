@@ -18,12 +18,13 @@ from geo import (
     transform_geometry,
 )
 from geo.crs import convert_array
+from tests.hypothesis_budget import examples
 
 china_lon = st.floats(73.5, 135.0, allow_nan=False)
 china_lat = st.floats(18.0, 53.5, allow_nan=False)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(lon=china_lon, lat=china_lat, crs=st.sampled_from(["gcj02", "bd09"]))
 def test_round_trip_within_5_cm_over_china(lon, lat, crs):
     assume(in_china(lon, lat))
@@ -32,7 +33,7 @@ def test_round_trip_within_5_cm_over_china(lon, lat, crs):
     assert geodesic_m(lon, lat, *back) < 0.05
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(lon=china_lon, lat=china_lat)
 def test_gcj_to_bd_round_trip(lon, lat):
     x, y = convert_array([lon], [lat], "gcj02", "bd09")
