@@ -24,3 +24,9 @@ def examples(full: int) -> int:
     if not _SCALE:
         return full
     return max(10, round(full * float(_SCALE)))
+
+
+def size(full: int) -> int:
+    """A stress test's input size: `full` normally, a tenth of it under mutation (still far
+    above the limits it checks) so a mutant's verdict takes a fraction of a second."""
+    return full if not _SCALE else max(1, round(full * float(_SCALE)))

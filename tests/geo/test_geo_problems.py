@@ -1,0 +1,180 @@
+"""What an applicant is told about a refused shape: which rule, where (a JSON pointer into the
+geometry), in proper Chinese and English; and the bounds of the rules themselves."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from geo import geodesic_m, polygon_from_geojson, reach_problems
+from geo.shapes import distance_to_m
+from tests.bilingual import assert_bilingual
+
+SQUARE = [[116.46, 39.92], [116.473, 39.92], [116.473, 39.93], [116.46, 39.93], [116.46, 39.92]]
+BOW = [[116.46, 39.92], [116.47, 39.93], [116.47, 39.92], [116.46, 39.93], [116.46, 39.92]]
+OUTSIDE = [[116.50, 39.92], [116.51, 39.92], [116.51, 39.93], [116.50, 39.93], [116.50, 39.92]]
+SPIKE = [[116.46, 39.92], [116.47, 39.92], [116.47, 39.93], [116.47, 39.92], [116.46, 39.92]]
+
+
+def poly(*rings):
+    return {"type": "Polygon", "coordinates": [list(r) for r in rings]}
+
+
+def multi(*polys):
+    return {"type": "MultiPolygon", "coordinates": [list(p) for p in polys]}
+
+
+def refuse(obj, **kw):
+    r = polygon_from_geojson(obj, max_vertices=kw.pop("max_vertices", 100), **kw)
+    assert not r.ok and r.geometry is None and r.problems
+    for p in r.problems:
+        # the shapely reason and msgspec's message are quoted as they come
+        quoted = tuple(s for s in (p.detail_en.partition("(")[2].partition(")")[0],
+                                   p.detail_en.partition(": ")[2]) if s)
+        if p.code != "invalid_geojson":
+            assert_bilingual(p.detail_zh, p.detail_en, names=quoted)
+    return [(p.code, p.pointer_suffix) for p in r.problems], r.problems
+
+
+def test_each_ring_problem_is_named_at_its_position():
+    bad = [[116.46, 39.92], [200, 39.92], [116.47, 95], [math.nan, 39.93], [116.46]]
+    found, _ = refuse(poly(bad))
+    assert found == [("coordinate_out_of_range", "/coordinates/0/1"),
+                     ("coordinate_out_of_range", "/coordinates/0/2"),
+                     ("non_finite_coordinate", "/coordinates/0/3"),
+                     ("invalid_position", "/coordinates/0/4")]
+    # a ring with a bad position is not also called unclosed
+    found, _ = refuse(poly([[116.46, 39.92], [116.47, 39.92], [116.47, 39.93], [116.46]]))
+    assert found == [("invalid_position", "/coordinates/0/3")]
+
+
+def test_every_short_ring_is_reported_not_only_the_first():
+    short = SQUARE[:3]
+    found, problems = refuse(poly(short, short))
+    assert found == [("ring_too_short", "/coordinates/0"), ("ring_too_short", "/coordinates/1")]
+    assert "has 3" in problems[0].detail_en and "只有 3 个" in problems[0].detail_zh
+    found, _ = refuse(multi([SQUARE], [short]))
+    assert found == [("ring_too_short", "/coordinates/1/0")]
+
+
+def test_unclosed_ring_points_at_its_last_position():
+    found, _ = refuse(poly([*SQUARE[:-1], [116.461, 39.92]]))
+    assert found == [("ring_not_closed", "/coordinates/0/4")]
+    found, _ = refuse(multi([SQUARE], [[*SQUARE[:-1], [116.461, 39.92]]]))
+    assert found == [("ring_not_closed", "/coordinates/1/0/4")]
+
+
+@pytest.mark.parametrize("lon, lat", [(180.0, 39.9), (-180.0, 39.9), (116.4, 90.0),
+                                      (116.4, -90.0)])
+def test_the_extreme_longitudes_and_latitudes_are_in_range(lon, lat):
+    # in range, so the ring checks pass and the shape is refused for lying outside China
+    ring = [[116.46, 39.92], [lon, lat], [116.47, 39.93], [116.46, 39.92]]
+    found, _ = refuse(poly(ring))
+    assert [code for code, _ in found] in (["outside_china"], ["self_intersection"],
+                                           ["invalid_geometry"])
+
+
+@pytest.mark.parametrize("lon, lat", [(180.000001, 39.9), (-180.000001, 39.9),
+                                      (116.4, 90.000001), (116.4, -90.000001)])
+def test_just_past_the_range_is_out_of_range(lon, lat):
+    ring = [[116.46, 39.92], [lon, lat], [116.47, 39.93], [116.46, 39.92]]
+    found, _ = refuse(poly(ring))
+    assert found == [("coordinate_out_of_range", "/coordinates/0/1")]
+
+
+def test_problems_stop_at_twenty():
+    ring = [[116.46, 39.92]] + [[200.0, 39.92]] * 30 + [[116.46, 39.92]]
+    found, _ = refuse(poly(ring))
+    assert len(found) == 20
+    assert found[-1] == ("coordinate_out_of_range", "/coordinates/0/20")
+
+
+def test_crossings_and_other_invalid_outlines_name_the_edge():
+    found, problems = refuse(poly(BOW))
+    assert found == [("self_intersection", "/coordinates/0/2")]
+    assert "on the edge from position 2 to 3 of this ring" in problems[0].detail_en
+    assert "本环第 2 至第 3 个坐标点之间的边" in problems[0].detail_zh
+    found, _ = refuse(multi([SQUARE], [BOW]))
+    assert found == [("self_intersection", "/coordinates/1/0/2")]
+    # a hole outside its shell: not a crossing, named at the hole's first position
+    found, problems = refuse(poly(SQUARE, OUTSIDE))
+    assert found == [("invalid_geometry", "/coordinates/1/0")]
+    assert problems[0].detail_en == ("The shape is invalid (Hole lies outside shell) near "
+                                     "(116.500000, 39.920000), at position 0 of this ring.")
+    assert "（Hole lies outside shell）" in problems[0].detail_zh
+
+
+def test_an_outline_without_area_is_refused_even_with_repair():
+    for repair in (False, True):
+        found, problems = refuse(poly(SPIKE), repair=repair)
+        assert found == [("invalid_geometry", "/coordinates")]
+        assert "has no area once repaired" in problems[0].detail_en
+
+
+def test_repair_notes_say_what_was_repaired():
+    r = polygon_from_geojson(poly(BOW), max_vertices=100, repair=True)
+    assert r.ok and [(n.code, n.pointer_suffix) for n in r.notes] == [
+        ("self_intersection_repaired", "/coordinates")]
+    assert_bilingual(r.notes[0].detail_zh, r.notes[0].detail_en,
+                     names=("Self-intersection[116.465 39.925]",))
+    assert "自相交" in r.notes[0].detail_zh
+    r = polygon_from_geojson(poly(SQUARE, OUTSIDE), max_vertices=100, repair=True)
+    assert r.ok and [n.code for n in r.notes] == ["geometry_repaired"]
+    assert "Hole lies outside shell" in r.notes[0].detail_zh
+
+
+def test_wrong_types_and_empty_shapes():
+    found, _ = refuse({"type": "Point", "coordinates": [116.4, 39.9]})
+    assert found == [("unsupported_geometry_type", "/type")]
+    found, problems = refuse({"type": "Polygon", "coordinates": "x"})
+    assert found == [("invalid_geojson", "/coordinates")]
+    assert problems[0].detail_en.startswith("Not a GeoJSON Polygon or MultiPolygon: ")
+    assert problems[0].detail_zh.startswith("不是有效的 GeoJSON 面")
+    found, _ = refuse({"type": "Polygon"})
+    assert found == [("invalid_geojson", "")]  # no path in the message: the object itself
+    found, _ = refuse(poly())
+    assert found == [("empty_polygon", "/coordinates")]
+    found, _ = refuse({"type": "MultiPolygon", "coordinates": []})
+    assert found == [("empty_geometry", "/coordinates")]
+    found, _ = refuse(multi([SQUARE], []))
+    assert found == [("empty_polygon", "/coordinates/1")]
+
+
+def test_size_refusals_are_bilingual():
+    found, problems = refuse(poly(SQUARE), max_vertices=4)
+    assert found == [("too_many_vertices", "/coordinates")]
+    assert "has 5 positions; at most 4" in problems[0].detail_en
+    found, problems = refuse(poly(SQUARE), min_area_m2=2e6)
+    assert found == [("area_too_small", "/coordinates")]
+    assert "at least 2,000,000 m²" in problems[0].detail_en
+    found, problems = refuse(poly(SQUARE), max_area_m2=1e6)
+    assert found == [("area_too_large", "/coordinates")]
+    found, _ = refuse(poly([[2.3, 48.8], [2.4, 48.8], [2.4, 48.9], [2.3, 48.9], [2.3, 48.8]]))
+    assert found == [("outside_china", "/coordinates")]
+
+
+def test_distance_to_a_zone_is_zero_inside_and_geodesic_outside():
+    zone = polygon_from_geojson(poly(SQUARE), max_vertices=100).geometry
+    assert distance_to_m(116.465, 39.925, zone) == 0.0
+    assert distance_to_m(116.46, 39.925, zone) == 0.0  # on the edge
+    # due west, east, south and north of the square: the distance to the nearest edge
+    assert distance_to_m(116.45, 39.925, zone) == pytest.approx(
+        geodesic_m(116.45, 39.925, 116.46, 39.925), rel=1e-3)
+    assert distance_to_m(116.483, 39.925, zone) == pytest.approx(
+        geodesic_m(116.483, 39.925, 116.473, 39.925), rel=1e-3)
+    assert distance_to_m(116.465, 39.91, zone) == pytest.approx(
+        geodesic_m(116.465, 39.91, 116.465, 39.92), rel=1e-3)
+    assert distance_to_m(116.465, 39.94, zone) == pytest.approx(
+        geodesic_m(116.465, 39.94, 116.465, 39.93), rel=1e-3)
+
+
+def test_reach_problems_are_bilingual_and_name_the_distances():
+    zone = polygon_from_geojson(poly(SQUARE), max_vertices=100).geometry
+    problems = reach_problems(116.40, 39.925, zone, max_gap_m=1500, max_reach_m=5000)
+    assert [p.code for p in problems] == ["zone_away_from_store", "zone_out_of_reach"]
+    for p in problems:
+        assert_bilingual(p.detail_zh, p.detail_en)
+    assert "within 1.5 km of it" in problems[0].detail_en
+    assert "at most 5 km" in problems[1].detail_en and "最多 5 公里" in problems[1].detail_zh
+    assert problems[1].pointer_suffix in {f"/coordinates/0/{i}" for i in (1, 2)}
