@@ -11,6 +11,7 @@ from service.applications.limits import configure as configure_limits
 from service.auth import authorize
 from service.auth.cache import PrincipalCache
 from service.auth.controller import MeController, UsersController
+from service.auth.guard import DEPENDENCIES
 from service.auth.known import KnownTokens
 from service.auth.revocation import AuthListener
 from service.communities import CommunitiesController
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[HealthController, api, *WEB_HANDLERS],
         guards=[authorize],
+        dependencies=DEPENDENCIES,
         before_request=validate_body,
         exception_handlers={Exception: problem_response},
         on_startup=[open_pool, start_auth_listener, notify.start_worker],

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get
+from litestar.params import FromPath
 from litestar.response import Redirect
 
 from scoring.vocabulary import CAPABILITIES, CATEGORIES, CRITERIA, PHASES
@@ -70,7 +71,9 @@ class WebController(Controller):
         return self._render(request, "review.html")
 
     @get("/review/applications/{application_id:uuid}")
-    async def review_application(self, request: Request, application_id: UUID) -> Response[str]:
+    async def review_application(
+        self, request: Request, application_id: FromPath[UUID]
+    ) -> Response[str]:
         return self._render(
             request,
             "review_application.html",
