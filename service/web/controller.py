@@ -13,7 +13,6 @@ from scoring.vocabulary import CAPABILITIES, CATEGORIES, CRITERIA, PHASES
 from service.applications.lifecycle import AMENDABLE, STATUS_ZH
 from service.documents.kinds import DOCUMENT_KINDS
 from service.web.rendering import page
-from service.web.tiles import tiles_from
 
 
 def _labels() -> dict[str, Any]:
@@ -33,8 +32,8 @@ class WebController(Controller):
     include_in_schema = False
 
     def _render(self, request: Request, template: str, **context: Any) -> Response[str]:
-        tiles = tiles_from(request.app.state.settings)
-        return page(template, tiles, labels=_labels(), **context)
+        # Read from Settings once, by create_app.
+        return page(template, request.app.state.tiles, labels=_labels(), **context)
 
     @get("/")
     async def home(self) -> Redirect:
