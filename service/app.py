@@ -68,23 +68,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
     notify.check(settings)
-    database_url = settings.database_url
-
     async def open_pool(app: Litestar) -> None:
-        if not database_url:
+        if not settings.database_url:
             raise RuntimeError("DATABASE_URL is not set; start the service with `boai serve`")
         app.state.pool = await create_pool(
-            database_url,
+            settings.database_url,
             max_size=settings.db_pool_max,
             command_timeout=settings.db_command_timeout,
             acquire_timeout=settings.db_acquire_timeout,
         )
 
     async def start_auth_listener(app: Litestar) -> None:
-        if not database_url:  # open_pool, before it, has refused to start
+        if not settings.database_url:  # open_pool, before it, has refused to start
             return
         app.state.auth_listener = AuthListener(
-            database_url, app.state.principals, app.state.known_tokens
+            settings.database_url, app.state.principals, app.state.known_tokens
         )
         await app.state.auth_listener.start()
 
