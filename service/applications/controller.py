@@ -18,7 +18,7 @@ from service.auth import current_principal
 from service.auth.guard import bearer_token, resolve_principal
 from service.http import idempotency
 from service.http.body import body
-from service.http.problems import BadRequest
+from service.problems import BadRequest
 
 STAFF = ("admin", "reviewer", "dispatcher")
 ANYONE_WITH_ACCESS = {"roles": STAFF, "applicant": True}

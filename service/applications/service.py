@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from service import events
 from service.applications import lifecycle
 from service.applications.repository import SQL, audit, info_requests, insert_stores
 from service.applications.requirements import nothing_due, requirements
@@ -16,9 +17,8 @@ from service.applications.schemas import Application, MerchantApplication, NgoAp
 from service.applications.stores import prepare
 from service.auth.principal import Principal
 from service.auth.tokens import APPLICANT_PREFIX, hash_token, new_token
-from service.http.problems import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 from service.notify import outbox
-from service.scoring_hook import rescore_application
+from service.problems import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 from service.validation import collect
 
 APPLICANT_ACTOR = "applicant"
@@ -108,7 +108,7 @@ async def create(
                     "under_review",
                     "nothing due",
                 )
-            await rescore_application(conn, application_id)
+            await events.publish(conn, events.ApplicationChanged(application_id))
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name != OPEN_CREDIT_CODE:
             raise
@@ -249,7 +249,7 @@ async def amend(
             # The open requests were answered with this amendment: tell the applicant
             # where it stands now (the answer itself stays out of the payload).
             await outbox.record(conn, application_id, "info_answered", {"status": status})
-        await rescore_application(conn, application_id)
+        await events.publish(conn, events.ApplicationChanged(application_id))
     return {"status": status, "version": version, "requirements": reqs}
 
 

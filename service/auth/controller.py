@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from service.auth.guard import current_principal
 from service.auth.store import SQL, add_user, revoke_tokens
 from service.http.body import body
-from service.http.problems import Conflict, NotFound
+from service.problems import Conflict, NotFound
 
 ADMIN = {"roles": ("admin",)}
 UserName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[\w.\-@]+$")]

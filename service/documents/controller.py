@@ -23,7 +23,7 @@ from service.auth.principal import Principal
 from service.db.queries import load
 from service.documents.content import check
 from service.documents.kinds import DOCUMENT_KINDS, KIND_PATTERN
-from service.http.problems import Conflict, NotFound, PayloadTooLarge
+from service.problems import Conflict, NotFound, PayloadTooLarge
 
 SQL = load("documents")
 # The applicant uploads for its own application (admins may act for it); the panel reads.

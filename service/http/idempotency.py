@@ -23,7 +23,7 @@ import asyncpg
 import msgspec
 
 from service.db.queries import load
-from service.http.problems import BadRequest, Conflict, FieldError, ValidationFailed
+from service.problems import BadRequest, Conflict, FieldError, ValidationFailed
 
 SQL = load("idempotency")
 HEADER = "idempotency-key"

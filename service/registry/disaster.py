@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from geo import polygon_from_geojson
-from service.http.problems import Conflict, FieldError, NotFound, invalid
+from service.problems import Conflict, FieldError, NotFound, invalid
 from service.registry import repository as repo
 from service.registry.places import geometry_out, lonlat_out
 from service.registry.schemas import (

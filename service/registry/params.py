@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scoring.vocabulary import ELIGIBLE
-from service.http.problems import BadRequest, FieldError
+from service.problems import BadRequest, FieldError
 
 # Readers: dispatchers route, reviewers may look (admins are implied for every role).
 READ = {"roles": ("dispatcher", "reviewer")}

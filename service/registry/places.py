@@ -13,7 +13,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import from_wgs84, in_china, to_geojson, to_wgs84, transform_geometry
 from service.db.queries import load
-from service.http.problems import BadRequest, FieldError
+from service.problems import BadRequest, FieldError
 from service.registry.schemas import CommunityRef, CrsName, PointAnswer
 
 SQL = load("registry")

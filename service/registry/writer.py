@@ -12,7 +12,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 from geo import geodesic_circle, reach_problems
 from service.applications.limits import LIMITS
 from service.db.queries import load
-from service.http.problems import FieldError, invalid
+from service.problems import FieldError, invalid
 from service.registry.schemas import STORE_STATUSES, RegistryStoreIn
 
 SQL = load("registry")

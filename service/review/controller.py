@@ -13,7 +13,7 @@ from service.applications.controller import if_match_version
 from service.auth import current_principal
 from service.auth.principal import Principal
 from service.http.body import body
-from service.http.problems import NotFound
+from service.problems import NotFound
 from service.review import service
 from service.review.schemas import ConflictIn, DecisionIn, InfoRequestIn, ReviewIn
 from service.review.scorecards import SQL

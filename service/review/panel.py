@@ -8,7 +8,7 @@ import asyncpg
 
 from service.applications import lifecycle
 from service.auth.principal import Principal
-from service.http.problems import Conflict, Forbidden
+from service.problems import Conflict, Forbidden
 from service.review.scorecards import SQL
 
 

@@ -24,7 +24,7 @@ from scoring.card import CriterionScore, Gate
 from scoring.scorecard import served_by_store
 from service.applications.repository import SQL as APPLICATIONS
 from service.db.queries import load
-from service.http.problems import NotFound
+from service.problems import NotFound
 from service.review.facts import community_facts, merchant_facts, ngo_facts
 
 SQL = load("review")

@@ -13,8 +13,8 @@ from service.applications.repository import audit, info_requests
 from service.applications.requirements import requirements
 from service.applications.schemas import Application
 from service.auth.principal import Principal
-from service.http.problems import FieldError, Forbidden, PreconditionRequired, invalid
 from service.notify import outbox
+from service.problems import FieldError, Forbidden, PreconditionRequired, invalid
 from service.registry.writer import RegistryStoreIn, add_store
 from service.review.panel import require_open, require_panel_member
 from service.review.schemas import DecisionIn, InfoRequestIn, ReviewIn

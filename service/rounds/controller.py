@@ -11,7 +11,7 @@ from msgspec import Meta
 
 from service.auth import current_principal
 from service.http.body import body
-from service.http.problems import NotFound
+from service.problems import NotFound
 from service.review.ranking import ranking, recommend
 from service.review.schemas import ShortlistIn
 from service.review.scorecards import SQL

@@ -7,7 +7,7 @@ from typing import Any
 import asyncpg
 
 from scoring import default_rubric, rubric_from_dict, rubric_to_dict
-from service.http.problems import Conflict, FieldError, NotFound, invalid
+from service.problems import Conflict, FieldError, NotFound, invalid
 from service.review.scorecards import SQL, rescore
 
 

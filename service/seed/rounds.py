@@ -13,6 +13,7 @@ from service.review.scorecards import SQL as REVIEW
 from service.review.service import enter_registry
 from service.rounds.service import create_round
 from service.validation import collect
+from service.wiring import wire
 
 ACTOR = "fixtures"
 
@@ -35,6 +36,7 @@ async def _ensure_round(conn: asyncpg.Connection, code: str, name: str) -> bool:
 
 async def load_network(conn: asyncpg.Connection, items: list[dict[str, Any]]) -> int:
     """beijing-1: submit, approve into the registry, then close the round."""
+    wire()  # submissions are rescored as through the API
     if not await _ensure_round(conn, "beijing-1", "北京第一批爱心商家（已结束）"):
         return 0
     async with conn.transaction():
@@ -52,6 +54,7 @@ async def load_network(conn: asyncpg.Connection, items: list[dict[str, Any]]) ->
 
 async def load_applications(conn: asyncpg.Connection, items: list[dict[str, Any]]) -> int:
     """beijing-2: submit every fixture application not yet in the round."""
+    wire()
     await _ensure_round(conn, "beijing-2", "北京第二批爱心商家与社会组织招募")
     loaded = 0
     for raw in items:
