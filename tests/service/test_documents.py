@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from service.app import create_app
 from service.documents.controller import read_capped
-from service.http.problems import PayloadTooLarge
+from service.problems import PayloadTooLarge
 from service.review.scorecards import SQL
 from tests.factories import merchant, ngo, open_round
 from tests.samples import jpeg, pdf, png

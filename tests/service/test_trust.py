@@ -99,7 +99,7 @@ async def test_a_request_whose_key_was_taken_over_stores_nothing(
     assert await idempotency.claim(conn, slow, lease_s=0) is None
     await wait_for(conn, "SELECT lease_until < now() FROM idempotency_keys WHERE key = 'k'")
     assert await idempotency.claim(conn, retry, lease_s=60) is None  # taken over
-    from service.http.problems import Conflict
+    from service.problems import Conflict
 
     with pytest.raises(Conflict):
         async with conn.transaction():
