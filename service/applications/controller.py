@@ -11,7 +11,6 @@ from litestar.params import Parameter
 
 from service.applications import service
 from service.applications.outcome import decision_view
-from service.applications.repository import SQL, info_requests
 from service.applications.schemas import Application, Withdrawal
 from service.applications.views import application_view, store_view
 from service.auth import current_principal
@@ -110,9 +109,7 @@ class ApplicationsController(Controller):
         principal = current_principal(request)
         assert principal is not None
         async with request.app.state.pool.acquire() as conn:
-            rows = await conn.fetch(
-                SQL.list_applications, round, status, kind, per_page, (page - 1) * per_page
-            )
+            rows = await service.listing(conn, round, status, kind, page, per_page)
         return {
             "items": [application_view(r, principal, full=False) for r in rows],
             "page": page,
@@ -127,8 +124,8 @@ class ApplicationsController(Controller):
         principal = current_principal(request)
         async with request.app.state.pool.acquire() as conn:
             row = await service.fetch(conn, application_id, principal)
-            stores = await conn.fetch(SQL.get_stores, application_id)
-            requests = await info_requests(conn, application_id)
+            stores = await service.stores_of(conn, application_id)
+            requests = await service.info_requests(conn, application_id)
             decision = await decision_view(conn, application_id, row["status"], row["kind"])
         assert principal is not None
         view = application_view(row, principal)
@@ -179,6 +176,4 @@ class ApplicationsController(Controller):
     )
     async def audit(self, request: Request, application_id: UUID) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
-            await service.fetch(conn, application_id, current_principal(request))
-            rows = await conn.fetch(SQL.audit_trail, str(application_id))
-        return [{**dict(r), "at": r["at"].isoformat()} for r in rows]
+            return await service.audit_trail(conn, application_id, current_principal(request))

@@ -11,7 +11,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from service.auth.principal import Principal
-from service.auth.store import find_principal
+from service.auth.repository import find_principal
 from service.auth.tokens import hash_token
 from service.problems import Forbidden, NotFound, Unauthorized
 

@@ -176,7 +176,7 @@ async def test_applicant_token_is_nowhere_in_the_database(
 async def test_valid_tokens_pass_when_the_address_is_over_the_failure_limit(
     client: AsyncTestClient, conn: asyncpg.Connection, tokens: dict[str, str]
 ) -> None:
-    from service.auth.store import issue_token
+    from service.auth.repository import issue_token
 
     applicant = (await client.post("/api/v1/applications", json=merchant(seed=303))).json()
     statuses = [
