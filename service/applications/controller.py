@@ -9,6 +9,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import Parameter
 
+from geo import CRS
 from service.applications import service
 from service.applications.outcome import decision_view
 from service.applications.schemas import Application, Withdrawal
@@ -23,7 +24,7 @@ STAFF = ("admin", "reviewer", "dispatcher")
 ANYONE_WITH_ACCESS = {"roles": STAFF, "applicant": True}
 # Only the applicant changes its own application; admins may act for it.
 APPLICANT_OR_ADMIN = {"roles": ("admin",), "applicant": True}
-Crs = Literal["wgs84", "gcj02", "bd09"]
+Crs = CRS  # the one definition is geo.CRS
 
 
 def _etag(version: int) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Annotated
 
@@ -95,12 +94,6 @@ def capability(value: str) -> str:
     return value
 
 
-def finite(value: float) -> float:
-    if not math.isfinite(value):
-        raise Invalid("not_finite", "Must be a finite number", "必须是有限的数值")
-    return value
-
-
 def text(min_len: int, max_len: int) -> type[str]:
     return Annotated[str, Meta(min_length=min_len, max_length=max_len)]  # type: ignore[return-value]
 
@@ -119,4 +112,3 @@ CategoryCode = Annotated[str, Meta(max_length=40), Code(), Check(category)]
 CapabilityCode = Annotated[str, Meta(max_length=40), Code(), Check(capability)]
 CommunityCode = Annotated[str, Meta(pattern=r"^\d{12}$", description="12-digit statistical code")]
 RoundCode = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
-Coordinate = Annotated[float, Check(finite)]

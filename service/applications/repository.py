@@ -190,3 +190,19 @@ async def latest_decision(conn: asyncpg.Connection, application_id: UUID) -> asy
 async def registry_stores(conn: asyncpg.Connection, application_id: UUID) -> list[asyncpg.Record]:
     """The application's stores as they stand in the registry (after approval)."""
     return await conn.fetch(SQL.registry_stores, application_id)
+
+
+def store_fields(row: asyncpg.Record) -> dict[str, Any]:
+    """An application store row (get_stores) as the fields its readers name alike: the
+    one place that maps the columns (scoring's StoreFacts, the registry's RegistryStoreIn)."""
+    point = row["location"]
+    return {
+        "name": row["name"],
+        "lon": point.x,
+        "lat": point.y,
+        "home_delivery": row["home_delivery"],
+        "zone": row["zone"],
+        "daily_capacity": row["daily_capacity"],
+        "emergency_24h": row["emergency_24h"],
+        "mobility_assist": row["mobility_assist"],
+    }

@@ -78,10 +78,6 @@ async def insert_info_request(
     return await conn.fetchval(SQL.insert_info_request, application_id, question, by, documents)
 
 
-async def application_stores_for_registry(conn: asyncpg.Connection, application_id: UUID) -> Rows:
-    return await conn.fetch(SQL.application_stores_for_registry, application_id)
-
-
 async def reviews_of(conn: asyncpg.Connection, application_id: UUID) -> Rows:
     return await conn.fetch(SQL.reviews_of, application_id)
 

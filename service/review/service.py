@@ -8,8 +8,10 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from scoring.vocabulary import MERCHANT_CRITERIA, NGO_CRITERIA
+from service.applications import repository as application_store
 from service.applications import service as applications
-from service.applications.repository import audit, info_requests
+from service.applications.repository import audit, info_requests, store_fields
 from service.applications.requirements import requirements
 from service.applications.schemas import Application
 from service.auth.principal import Principal
@@ -20,9 +22,6 @@ from service.review import repository as repo
 from service.review.panel import require_open, require_panel_member
 from service.review.schemas import DecisionIn, InfoRequestIn, ReviewIn
 from service.validation import collect
-
-MERCHANT_CRITERIA = {"coverage", "delivery", "settlement"}
-NGO_CRITERIA = {"communities", "experience", "people", "capabilities"}
 
 
 async def _application(
@@ -124,30 +123,17 @@ async def request_info(
 async def enter_registry(conn: asyncpg.Connection, application: asyncpg.Record) -> list[str]:
     """Approval puts the merchant's stores into the registry as active stores."""
     ids = []
-    for s in await repo.application_stores_for_registry(conn, application["id"]):
-        ids.append(
-            str(
-                await add_store(
-                    conn,
-                    RegistryStoreIn(
-                        name=s["name"],
-                        merchant_name=application["legal_name"],
-                        address=s["address"],
-                        lon=s["location"].x,
-                        lat=s["location"].y,
-                        categories=list(s["categories"]),
-                        home_delivery=s["home_delivery"],
-                        radius_m=s["radius_m"],
-                        zone=s["zone"],
-                        daily_capacity=s["daily_capacity"],
-                        emergency_24h=s["emergency_24h"],
-                        mobility_assist=s["mobility_assist"],
-                        application_id=application["id"],
-                        application_store_id=s["id"],
-                    ),
-                )
-            )
+    for s in await application_store.get_stores(conn, application["id"]):
+        store = RegistryStoreIn(
+            merchant_name=application["legal_name"],
+            address=s["address"],
+            categories=list(s["categories"]),
+            radius_m=s["radius_m"],
+            application_id=application["id"],
+            application_store_id=s["id"],
+            **store_fields(s),
         )
+        ids.append(str(await add_store(conn, store)))
     return ids
 
 

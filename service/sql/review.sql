@@ -110,8 +110,3 @@ RETURNING id;
 
 -- name: set_requirements
 UPDATE applications SET requirements = $2 WHERE id = $1;
-
--- name: application_stores_for_registry
-SELECT s.id, s.name, s.address, s.categories, s.location, s.home_delivery, s.radius_m, s.zone,
-       s.daily_capacity, s.emergency_24h, s.mobility_assist
-FROM application_stores s WHERE s.application_id = $1 ORDER BY s.ordinal;
