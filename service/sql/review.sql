@@ -15,28 +15,14 @@ FROM communities WHERE is_pilot ORDER BY code;
 -- it, or within $2 metres of it on foot), excluding the candidate's own stores ($3), counted
 -- only up to $4 (the rubric's k: marginal coverage never looks past it). Each way is one lazy
 -- index scan stopped after $4 stores, so the cost stays bounded in the dense urban core
--- (1.3 s -> 15 ms for 124 communities at 100,000 stores). Same rule as `coverage`.
+-- (1.3 s -> 15 ms for 124 communities at 100,000 stores). The rule is stores_serving
+-- (migration 0016), the one `coverage` uses.
 SELECT c.code, least(u.n, $4)::int AS n
 FROM communities c
+CROSS JOIN LATERAL (SELECT c.geom::geography AS g OFFSET 0) cg
+CROSS JOIN LATERAL stores_serving(cg.g, c.interior, $2::float8, $4::int, $3::uuid) sv
 CROSS JOIN LATERAL (
-    SELECT c.geom::geography AS g, c.interior OFFSET 0
-) cg
-CROSS JOIN LATERAL (
-    SELECT COALESCE(array_agg(x.id), '{}'::uuid[]) AS ids
-    FROM (SELECT s.id FROM stores s
-          WHERE s.status = 'active' AND s.home_delivery AND ST_Intersects(s.zone, cg.interior)
-            AND ($3::uuid IS NULL OR s.application_id IS DISTINCT FROM $3)
-          LIMIT $4) x
-) d
-CROSS JOIN LATERAL (
-    SELECT COALESCE(array_agg(x.id), '{}'::uuid[]) AS ids
-    FROM (SELECT s.id FROM stores s
-          WHERE s.status = 'active' AND ST_DWithin(s.geom::geography, cg.g, $2, false)
-            AND ($3::uuid IS NULL OR s.application_id IS DISTINCT FROM $3)
-          LIMIT $4) x
-) w
-CROSS JOIN LATERAL (
-    SELECT count(DISTINCT v) AS n FROM unnest(d.ids || w.ids) v
+    SELECT count(DISTINCT v) AS n FROM unnest(sv.delivery_ids || sv.walkin_ids) v
 ) u
 WHERE c.code = ANY($1::text[]);
 
