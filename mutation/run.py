@@ -44,7 +44,8 @@ class Mutant:
 
 
 def function_of(key: str) -> str:
-    """scoring.coverage.xǁCommunityIndexǁwithin__mutmut_3 -> scoring.coverage.CommunityIndex.within"""
+    """scoring.coverage.xǁCommunityIndexǁwithin__mutmut_3 -> scoring.coverage.CommunityIndex.within
+    (mutmut mangles method names with ǁ, functions with x_)."""
     module, _, mangled = key.rpartition("__mutmut_")[0].rpartition(".")
     if mangled.startswith("xǁ"):
         _, cls, func = mangled.split("ǁ", 2)
@@ -134,12 +135,20 @@ def main() -> int:
                              "(default main), committed or not")
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATE_JOBS", "2")),
                         help="mutants tested at once (default 2, or $MUTATE_JOBS)")
+    parser.add_argument("--no-run", action="store_true",
+                        help="only score the results already in mutants/ (after editing "
+                             "mutation/equivalent.toml, or `mutmut run NAMES` of single mutants)")
     args = parser.parse_args()
 
     started = time.monotonic()
     prefixes = None
     globs: list[str] = []
     if args.changed:
+        verify = ["git", "rev-parse", "--verify", "--quiet", args.changed + "^{commit}"]
+        known = subprocess.run(verify, cwd=ROOT, capture_output=True).returncode == 0
+        if not known:  # e.g. a shallow clone without the parent: say so, do not fail the build
+            print(f"mutate: {args.changed} is not a revision here; nothing compared, nothing run")
+            return 0
         files = changed_files(args.changed)
         if not files:
             print(f"mutate: no Python file of scoring/ or geo/ changed since {args.changed}")
@@ -147,7 +156,9 @@ def main() -> int:
         prefixes = [f.removesuffix(".py").replace("/", ".") + "." for f in files]
         globs = [p + "*" for p in prefixes]
         print("mutate: mutating", ", ".join(files))
-    run_mutmut(globs, args.jobs, Path(tempfile.mkstemp(prefix="mutmut-", suffix=".log")[1]))
+    if not args.no_run:
+        log = Path(tempfile.mkstemp(prefix="mutmut-", suffix=".log")[1])
+        run_mutmut(globs, args.jobs, log)
 
     goal, listed = load_equivalent()
     mutants = results(prefixes)
