@@ -178,3 +178,9 @@ def test_reach_problems_are_bilingual_and_name_the_distances():
     assert "within 1.5 km of it" in problems[0].detail_en
     assert "at most 5 km" in problems[1].detail_en and "最多 5 公里" in problems[1].detail_zh
     assert problems[1].pointer_suffix in {f"/coordinates/0/{i}" for i in (1, 2)}
+
+
+def test_altitudes_are_dropped():
+    r = polygon_from_geojson(poly([[*p, 40.0] for p in SQUARE]), max_vertices=100)
+    assert r.ok and not r.geometry.has_z
+    assert r.geometry.equals(polygon_from_geojson(poly(SQUARE), max_vertices=100).geometry)

@@ -260,3 +260,15 @@ def test_candidate_validation_and_construction():
         shortlist([c, c], {}, {}, 2, 1)
     with pytest.raises(ValueError, match="budget_unit must be 'merchants' or 'stores', got 'x'"):
         shortlist([], {}, {}, 2, 1, "x")  # type: ignore[arg-type]
+
+
+def test_weighted_contributions_keep_four_decimals():
+    rubric = Rubric(merchant_weights=MerchantWeights(coverage=1, delivery=1, settlement=1))
+    card = score_merchant(merchant(store("s", 0, 0, daily_capacity=1)), INDEX, rubric, {})
+    assert card.criterion("delivery").score == 0.04
+    assert card.criterion("delivery").weighted == 0.0133  # 0.04 / 3
+
+
+def test_duplicate_community_codes_are_refused():
+    with pytest.raises(ValueError, match=r"^community codes must be unique$"):
+        CommunityIndex([community("A"), community("A", 500, 0)])
