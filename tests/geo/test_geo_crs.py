@@ -180,3 +180,12 @@ def test_distances_broadcast_to_the_inputs_shape():
     assert d.shape == (3, 3) and d.dtype == np.float64
     assert np.allclose(np.diag(d), 0.0) and np.allclose(d, d.T)
     assert d[0, 1] == pytest.approx(geodesic_m(116.4, 39.9, 121.47, 31.23))
+
+
+def test_mismatched_shapes_are_refused_with_a_message():
+    with pytest.raises(ValueError, match=r"^lons and lats must have the same shape$"):
+        to_wgs84_array([116.4, 121.47], [39.9], "gcj02")
+    lat = np.array([39.9, 31.23])
+    _, out = to_wgs84_array(np.array([116.4, 121.47]), lat, "wgs84")
+    out[0] = 0.0
+    assert lat[0] == 39.9  # latitudes are copied too

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import math
 
+import msgspec
+import numpy as np
 import pytest
 
-from geo import geodesic_m, polygon_from_geojson, reach_problems
-from geo.shapes import distance_to_m
+from geo import (
+    geodesic_circle,
+    geodesic_m,
+    geodesic_m_array,
+    polygon_from_geojson,
+    reach_problems,
+    shapes,
+)
+from geo.shapes import Geometry, distance_to_m
 from tests.bilingual import assert_bilingual
 
 SQUARE = [[116.46, 39.92], [116.473, 39.92], [116.473, 39.93], [116.46, 39.93], [116.46, 39.92]]
@@ -184,3 +193,71 @@ def test_altitudes_are_dropped():
     r = polygon_from_geojson(poly([[*p, 40.0] for p in SQUARE]), max_vertices=100)
     assert r.ok and not r.geometry.has_z
     assert r.geometry.equals(polygon_from_geojson(poly(SQUARE), max_vertices=100).geometry)
+
+
+@pytest.mark.parametrize("bad", [[200.0, 39.92], [math.inf, 39.92], [116.46]])
+def test_a_bad_last_position_is_not_also_called_unclosed(bad):
+    found, _ = refuse(poly([*SQUARE[:-1], bad]))
+    assert [code for code, _ in found] != [] and "ring_not_closed" not in [c for c, _ in found]
+
+
+def test_the_vertex_cap_counts_every_part_and_allows_exactly_the_cap():
+    assert polygon_from_geojson(poly(SQUARE), max_vertices=5).ok
+    found, problems = refuse(multi([SQUARE], [SQUARE]), max_vertices=9)
+    assert found == [("too_many_vertices", "/coordinates")]
+    assert "has 10 positions" in problems[0].detail_en
+    struct = msgspec.convert(multi([SQUARE], [SQUARE]), Geometry)
+    found, _ = refuse(struct, max_vertices=9)
+    assert found == [("too_many_vertices", "/coordinates")]
+
+
+@pytest.mark.parametrize("obj", ["Polygon", 42, {"type": ["Polygon"], "coordinates": []},
+                                 {"type": "Polygon", "coordinates": [[1, 2, 3]]}])
+def test_malformed_input_is_a_problem_never_an_exception(obj):
+    r = polygon_from_geojson(obj, max_vertices=100)
+    assert not r.ok and r.problems
+
+
+def test_area_limits_are_inclusive_and_tiny_shapes_pass_by_default():
+    area = polygon_from_geojson(poly(SQUARE), max_vertices=100).area_m2
+    assert polygon_from_geojson(poly(SQUARE), max_vertices=100, min_area_m2=area,
+                                max_area_m2=area).ok
+    side = 5e-6  # about half a metre
+    tiny = [[116.46, 39.92], [116.46 + side, 39.92], [116.46 + side, 39.92 + side],
+            [116.46, 39.92 + side], [116.46, 39.92]]
+    r = polygon_from_geojson(poly(tiny), max_vertices=100)
+    assert r.ok and r.area_m2 < 1.0
+
+
+def test_an_invalid_outline_without_a_location_is_refused_as_a_whole():
+    problem = shapes._crossing("Too few points", [[SQUARE]], False)
+    assert (problem.code, problem.pointer_suffix) == ("invalid_geometry", "/coordinates")
+    assert problem.detail_en == "The shape is invalid (Too few points); draw it again."
+    assert problem.detail_zh == "图形无效（Too few points），请重新绘制。"
+
+
+def test_reach_problems_give_the_distances_in_kilometres():
+    zone = polygon_from_geojson(poly(SQUARE), max_vertices=100).geometry
+    gap = distance_to_m(116.40, 39.925, zone)
+    problems = reach_problems(116.40, 39.925, zone, max_gap_m=1500, max_reach_m=5000)
+    assert f"The delivery zone is {gap / 1000:,.1f} km from the store" in problems[0].detail_en
+    assert f"配送区域距门店 {gap / 1000:,.1f} 公里" in problems[0].detail_zh
+    assert "不超过 1.5 公里" in problems[0].detail_zh
+    ring = np.asarray(zone.exterior.coords)
+    far = geodesic_m_array(116.40, 39.925, ring[:, 0], ring[:, 1]).max()
+    assert problems[1].detail_en.startswith(f"The delivery zone reaches {far / 1000:,.1f} km")
+    assert problems[1].detail_zh.startswith(f"配送区域最远处距门店 {far / 1000:,.1f} 公里")
+    # exactly at the limits is still allowed
+    assert reach_problems(116.40, 39.925, zone, max_gap_m=gap, max_reach_m=far) == []
+
+
+def test_geodesic_circle_checks_its_arguments():
+    for radius, segments in ((0, 64), (-1, 64), (10, 2)):
+        with pytest.raises(ValueError, match=r"^radius_m must be positive and segments >= 3$"):
+            geodesic_circle(116.4, 39.9, radius, segments)
+    assert len(geodesic_circle(116.4, 39.9, 0.5, 3).exterior.coords) == 4
+    circle = geodesic_circle(116.4, 39.9, 500)
+    ring = np.asarray(circle.exterior.coords)
+    assert len(ring) == 65  # 64 segments by default, closed
+    steps = geodesic_m_array(ring[:-1, 0], ring[:-1, 1], ring[1:, 0], ring[1:, 1])
+    assert np.allclose(steps, steps[0], rtol=1e-6)  # evenly spaced all the way round

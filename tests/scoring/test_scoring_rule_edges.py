@@ -34,7 +34,7 @@ from scoring import (
 from scoring.gates import merchant_near_pilot, ngo_near_pilot
 from scoring.ngo_criteria import served_communities
 from scoring.shortlist_model import CoverageState, build
-from scoring.vocabulary import CRITERIA
+from scoring.vocabulary import CAPABILITIES, CRITERIA
 
 A = community("A", 0, 0)
 B = community("B", 1200, 0)
@@ -272,3 +272,61 @@ def test_weighted_contributions_keep_four_decimals():
 def test_duplicate_community_codes_are_refused():
     with pytest.raises(ValueError, match=r"^community codes must be unique$"):
         CommunityIndex([community("A"), community("A", 500, 0)])
+
+
+def test_capabilities_score_weighs_the_groups_reached_and_caps_breadth():
+    from scoring.ngo_criteria import capabilities
+    two = NgoFacts(frozenset(), None, 0, 0, 0, frozenset({"home_delivery", "drills"}))
+    # residents, elderly, elderly_alone, disabled (1.5), mothers_infants: 5.5 of 6 weight
+    assert capabilities(two, RUBRIC).score == pytest.approx(70 * 5.5 / 6 + 30 * 2 / 6)
+    everything = NgoFacts(frozenset(), None, 0, 0, 0, frozenset(CAPABILITIES))
+    draft = capabilities(everything, RUBRIC)
+    assert draft.score == pytest.approx(100.0)
+    assert draft.explanation_zh.endswith("；未覆盖：无。")
+    assert draft.explanation_en.endswith("; not served: none.")
+
+
+def test_ngo_community_facts_are_rounded_to_two_decimals():
+    rubric = Rubric(priority_weights=PriorityWeights(children=1 / 3))
+    card = score_ngo(NgoFacts(frozenset({"A", "B"}), None, 0, 1, 1, frozenset()), INDEX, rubric)
+    w = INDEX.weights(rubric.priority_weights)
+    facts = card.criterion("communities").facts
+    assert [r["weighted_population"] for r in facts["communities"]] == [
+        round(w[c], 2) for c in sorted(("A", "B"), key=lambda c: -w[c])]
+    assert facts["weighted_population"] == round(w["A"] + w["B"], 2)
+    assert w["A"] != round(w["A"], 2)  # the rounding is visible
+
+
+def test_exact_shortlists_say_so_and_report_solver_failures(monkeypatch):
+    cands = [Candidate("a", {"X": 1}, 1)]
+    assert exact_shortlist(cands, {"X": 1.0}, {}, 2, 1).method == "exact"
+    assert exact_shortlist([], {"X": 1.0}, {}, 2, 1).method == "exact"
+    import types
+
+    from scoring import shortlist_exact
+    monkeypatch.setattr(shortlist_exact, "milp",
+                        lambda *a, **k: types.SimpleNamespace(success=False, message="no way"))
+    with pytest.raises(RuntimeError, match=r"^MILP failed: no way$"):
+        exact_shortlist(cands, {"X": 1.0}, {}, 2, 1)
+
+
+def test_a_store_budget_takes_the_best_single_candidate_when_greedy_falls_short():
+    sliver = Candidate("a", {"X": 1}, 1)  # gain 0.6 for one store
+    chain = Candidate("b", {"Y": 2}, 3)  # gain 1.0 for three stores
+    result = shortlist([sliver, chain], {"X": 1.2, "Y": 1.0}, {}, 2, 3, "stores")
+    assert result.method == "best_single" and [p.id for p in result.picks] == ["b"]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: shortlist([], {}, {}, 2, -1), "^budget must be >= 0$"),
+    (lambda: shortlist([Candidate("c", {}, 1)] * 2, {}, {}, 2, 1),
+     "^candidate ids must be unique$"),
+    (lambda: CoverageState({}, {}, 0), "^target_k must be >= 1$"),
+    (lambda: merchant(store("s"), store("s", 10, 10)),
+     "^store keys must be unique within a merchant$"),
+    (lambda: aggregate_panel(_auto(), [ReviewScores("r", {}), ReviewScores("r", {})], RUBRIC),
+     "^reviewer names must be unique and not 'automatic'$"),
+])
+def test_error_messages_are_exactly_what_they_say(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
