@@ -171,6 +171,8 @@ def test_a_zone_counts_for_the_distance_gate_only_when_the_store_delivers():
 def test_an_ngo_area_near_but_not_over_a_pilot_passes_the_distance_gate():
     near = NgoFacts(frozenset(), square(*offset(*BEIJING, 0, -3000), 200), 0, 0, 0, frozenset())
     assert ngo_near_pilot(near, set(), INDEX, RUBRIC).passed is True
+    gates = {g.code: g.passed for g in score_ngo(near, INDEX, RUBRIC).gates}
+    assert gates == {"ngo_reach": True, "pilot_distance": True}
     far = NgoFacts(frozenset(), square(*offset(*BEIJING, 0, -9000), 200), 0, 0, 0, frozenset())
     assert ngo_near_pilot(far, set(), INDEX, RUBRIC).passed is False
 
