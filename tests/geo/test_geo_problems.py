@@ -8,6 +8,7 @@ import math
 import msgspec
 import numpy as np
 import pytest
+import shapely
 
 from geo import (
     geodesic_circle,
@@ -261,3 +262,42 @@ def test_geodesic_circle_checks_its_arguments():
     assert len(ring) == 65  # 64 segments by default, closed
     steps = geodesic_m_array(ring[:-1, 0], ring[:-1, 1], ring[1:, 0], ring[1:, 1])
     assert np.allclose(steps, steps[0], rtol=1e-6)  # evenly spaced all the way round
+
+
+def _named_edge_holds_the_crossing(ring, problem):
+    x, y = (float(v) for v in problem.detail_en.split("near (")[1].split(")")[0].split(", "))
+    edge = int(problem.pointer_suffix.rsplit("/", 1)[1])
+    segment = shapely.LineString([ring[edge][:2], ring[edge + 1][:2]])
+    assert segment.distance(shapely.Point(x, y)) < 1e-6, (edge, x, y)
+
+
+@pytest.mark.parametrize("ring", [
+    BOW,
+    # a long edge crossed in its middle, far from both of its ends
+    [[116.40, 39.92], [116.50, 39.92], [116.50, 39.93], [116.451, 39.90], [116.449, 39.93],
+     [116.40, 39.93], [116.40, 39.92]],
+    [[116.46, 39.92], [116.47, 39.92], [116.47, 39.93], [116.465, 39.91], [116.46, 39.93],
+     [116.46, 39.92]],
+])
+def test_the_named_edge_is_the_one_the_crossing_lies_on(ring):
+    _, problems = refuse(poly(ring))
+    assert problems[0].code == "self_intersection"
+    _named_edge_holds_the_crossing(ring, problems[0])
+
+
+def test_a_spike_is_repaired_away_leaving_the_area():
+    spiked = [[116.46, 39.92], [116.47, 39.92], [116.47, 39.93], [116.47, 39.94], [116.47, 39.93],
+              [116.46, 39.93], [116.46, 39.92]]
+    r = polygon_from_geojson(poly(spiked), max_vertices=100, repair=True)
+    assert r.ok and r.geometry.geom_type == "Polygon"
+    assert r.geometry.equals(shapely.box(116.46, 39.92, 116.47, 39.93))
+
+
+def test_kilometres_are_rounded_from_metres():
+    zone = polygon_from_geojson(poly(SQUARE), max_vertices=100).geometry
+    # the store 5,152 m west of the zone: 5.2 km (5,152 / 1,000), not 5.1
+    gap = distance_to_m(116.399728, 39.925, zone)
+    assert 5150 < gap < 5155
+    problems = reach_problems(116.399728, 39.925, zone, max_gap_m=1500, max_reach_m=50_000)
+    assert "The delivery zone is 5.2 km from the store" in problems[0].detail_en
+    assert "配送区域距门店 5.2 公里" in problems[0].detail_zh

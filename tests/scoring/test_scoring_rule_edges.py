@@ -146,7 +146,7 @@ def test_an_ngo_serves_its_declared_and_its_area_communities():
 
 def test_marginal_gains_of_absent_and_zero_counts():
     # a community missing from the network counts has no network store yet
-    assert marginal_gains({"A": 1}, {}, {"A": 10.0}, 2) == {"A": 5.0}
+    assert marginal_gains({"A": 1}, {}, {"A": 10.0}, 1) == {"A": 10.0}
     # a community without a weight (not a pilot) gains nothing but is listed
     assert marginal_gains({"Z": 1}, {}, {}, 2) == {"Z": 0.0}
     # communities the candidate does not serve are skipped, and the rest still counted
@@ -332,3 +332,40 @@ def test_a_store_budget_takes_the_best_single_candidate_when_greedy_falls_short(
 def test_error_messages_are_exactly_what_they_say(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_coverage_facts_keep_two_decimals_and_small_gains_are_still_named():
+    tiny = community("T", 0, 0, households=1, elderly=0)  # weighted population 2 + children
+    index = CommunityIndex([tiny])
+    rubric = Rubric(target_stores_per_community=3)
+    cov = score_merchant(merchant(store("s", 0, 0)), index, rubric, {}).criterion("coverage")
+    gain = index.weights(rubric.priority_weights)["T"] / 3
+    assert 0 < gain < 1 and gain != round(gain, 2)
+    assert cov.facts["weighted_gain"] == round(gain, 2)
+    assert cov.facts["communities"][0]["gain"] == round(gain, 2)
+    assert cov.explanation_en.startswith("Adds coverage for 0 elderly and 2 residents")
+
+
+def test_points_are_shown_to_one_decimal():
+    card = score_merchant(merchant(store("s", 0, 0, daily_capacity=1), trained=1), INDEX,
+                          Rubric(trained_staff_full_marks=3), {})
+    assert card.criterion("delivery").facts["points"]["capacity"] == 0.0  # 0.04 points
+    assert card.criterion("settlement").facts["points"]["trained_staff"] == 6.7  # 20 / 3
+
+
+def test_total_is_the_weighted_mean_to_two_decimals():
+    rubric = Rubric(merchant_weights=MerchantWeights(coverage=1, delivery=1, settlement=1),
+                    trained_staff_full_marks=3)
+    card = score_merchant(merchant(store("s", 0, 0, daily_capacity=1), trained=1), INDEX,
+                          rubric, {})
+    mean = sum(c.score for c in card.criteria) / 3
+    assert mean != round(mean, 2) and card.total == round(mean, 2)
+
+
+def test_distance_gate_reasons_name_what_was_measured():
+    near = {g.code: g for g in score_merchant(merchant(store("s", 0, 0)), INDEX, RUBRIC,
+                                              {}).gates}["pilot_distance"]
+    assert near.reason_en == "A store or delivery zone lies within 5,000 m of a pilot community."
+    ngo = score_ngo(NgoFacts(frozenset({"A"}), None, 0, 0, 0, frozenset()), INDEX, RUBRIC)
+    reason = {g.code: g for g in ngo.gates}["pilot_distance"].reason_en
+    assert reason == "A served community or service area lies within 5,000 m of a pilot community."
