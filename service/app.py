@@ -13,6 +13,7 @@ from service.auth.cache import PrincipalCache
 from service.auth.controller import MeController, UsersController
 from service.auth.known import KnownTokens
 from service.auth.revocation import AuthListener
+from service.chains.controller import ChainController, StoreFilesController
 from service.communities import CommunitiesController
 from service.config import Settings, get_settings
 from service.db.pool import create_pool
@@ -54,6 +55,8 @@ API_CONTROLLERS: list[type] = [
     DisasterAreasController,
     DispatchController,
     NotificationsController,
+    StoreFilesController,
+    ChainController,
 ]
 
 

@@ -21,7 +21,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_body_bytes: int = 1_048_576
     # One uploaded document (a licence photo or PDF); its route has its own body limit.
     document_max_bytes: int = 5_242_880
-    max_stores_per_application: int = 50
+    # A chain applies once for all its branches (README, "Chains").
+    max_stores_per_application: int = 2_000
+    # One uploaded store list (CSV or XLSX); its routes have their own body limit.
+    store_file_max_bytes: int = 4_194_304
     max_zone_vertices: int = 2_000
     max_zone_area_km2: float = 2_000.0
     min_zone_area_m2: float = 100.0
@@ -86,6 +89,10 @@ def settings_from_env(**overrides: object) -> Settings:
         values["max_body_bytes"] = int(body)
     if doc := _env("BOAI_DOCUMENT_MAX_BYTES"):
         values["document_max_bytes"] = int(doc)
+    if stores := _env("BOAI_MAX_STORES"):
+        values["max_stores_per_application"] = int(stores)
+    if size := _env("BOAI_STORE_FILE_MAX_BYTES"):
+        values["store_file_max_bytes"] = int(size)
     if reach := _env("BOAI_MAX_DELIVERY_REACH_M"):
         values["max_delivery_reach_m"] = float(reach)
     if gap := _env("BOAI_MAX_ZONE_GAP_M"):

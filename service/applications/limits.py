@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(slots=True)
 class Limits:
-    max_stores: int = 50
+    max_stores: int = 2_000
     max_zone_vertices: int = 2_000
     max_zone_area_m2: float = 2_000.0 * 1e6
     min_zone_area_m2: float = 100.0
