@@ -13,7 +13,11 @@ from service.auth.cache import PrincipalCache
 from service.auth.controller import MeController, UsersController
 from service.auth.known import KnownTokens
 from service.auth.revocation import AuthListener
-from service.chains.controller import ChainController, StoreFilesController
+from service.chains.controller import (
+    ChainController,
+    ChangeRequestsController,
+    StoreFilesController,
+)
 from service.communities import CommunitiesController
 from service.config import Settings, get_settings
 from service.db.pool import create_pool
@@ -57,6 +61,7 @@ API_CONTROLLERS: list[type] = [
     NotificationsController,
     StoreFilesController,
     ChainController,
+    ChangeRequestsController,
 ]
 
 

@@ -32,10 +32,12 @@ def _srid(geom: object) -> object:
 
 
 async def insert_stores(
-    conn: asyncpg.Connection, application_id: UUID, stores: list[PreparedStore]
-) -> None:
+    conn: asyncpg.Connection, application_id: UUID, stores: list[PreparedStore],
+    first_ordinal: int = 0,
+) -> list[UUID]:
+    """The stores' new ids, in order; ordinals from `first_ordinal` (branches added later)."""
     rows = []
-    for ordinal, p in enumerate(stores):
+    for ordinal, p in enumerate(stores, start=first_ordinal):
         d = p.store.delivery
         rows.append(
             (
@@ -59,6 +61,7 @@ async def insert_stores(
     if rows:
         # One COPY for a chain's hundreds of stores (bench/chains.py: ~10x executemany).
         await conn.copy_records_to_table("application_stores", records=rows, columns=_STORE_COLUMNS)
+    return [r[0] for r in rows]
 
 
 async def audit(

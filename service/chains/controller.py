@@ -8,14 +8,14 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from service.applications import service as applications
 from service.applications.controller import if_match_version
 from service.auth import current_principal
 from service.auth.principal import Principal
-from service.chains import service
-from service.chains.schemas import StoreDecisionsIn
+from service.chains import changes, service
+from service.chains.schemas import ChangeDecisionIn, ChangeRequestIn, StoreDecisionsIn
 from service.chains.storefile import (
     CSV_TYPE,
     XLSX_TYPE,
@@ -139,3 +139,48 @@ class ChainController(Controller):
                 if_match_version(request),
             )
         return Response(result, headers={"ETag": f'"{result["version"]}"'})
+
+    @post(
+        "/change-requests",
+        opt=APPLICANT_OR_ADMIN,
+        status_code=HTTP_201_CREATED,
+        summary="An approved merchant asks to add branches, close one, or change a store",
+    )
+    async def request_change(
+        self, request: Request, application_id: UUID, data: ChangeRequestIn
+    ) -> dict[str, Any]:
+        async with request.app.state.pool.acquire() as conn:
+            return await changes.request_change(
+                conn, _principal(request), application_id, body(request, ChangeRequestIn)
+            )
+
+    @get(
+        "/change-requests",
+        opt={"roles": ("reviewer",), "applicant": True},
+        summary="The merchant's change requests and their decisions",
+    )
+    async def change_requests(
+        self, request: Request, application_id: UUID
+    ) -> list[dict[str, Any]]:
+        async with request.app.state.pool.acquire() as conn:
+            await applications.fetch(conn, application_id, _principal(request))
+            return await changes.list_changes(conn, application_id)
+
+
+class ChangeRequestsController(Controller):
+    path = "/change-requests"
+    tags = ["chains"]
+
+    @post(
+        "/{request_id:uuid}/decision",
+        opt=PANEL,
+        status_code=HTTP_200_OK,
+        summary="Approve (the registry changes) or reject a change request",
+    )
+    async def decide(
+        self, request: Request, request_id: UUID, data: ChangeDecisionIn
+    ) -> dict[str, Any]:
+        async with request.app.state.pool.acquire() as conn:
+            return await changes.decide_change(
+                conn, _principal(request), request_id, body(request, ChangeDecisionIn)
+            )

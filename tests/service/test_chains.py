@@ -3,6 +3,8 @@ application, per-store coverage and partial approval."""
 
 from __future__ import annotations
 
+import uuid
+
 import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
@@ -263,3 +265,107 @@ async def test_rejecting_every_store_rejects_the_application(
     )
     assert decided.status_code == 200 and decided.json()["status"] == "rejected"
     assert await conn.fetchval("SELECT count(*) FROM stores") == 0
+
+
+async def _approved(client: AsyncTestClient, tokens: dict[str, str], seed: int) -> dict:
+    reviewer = await _panel(client, tokens)
+    app = await submit(client, merchant(seed=seed, stores=[
+        store("一店"), store("二店", 116.47, 39.93),
+    ]))
+    etag = (await client.get(app["status_url"], headers=reviewer)).headers["etag"]
+    decided = await client.post(
+        f"{app['status_url']}/decision", headers={**reviewer, "If-Match": etag},
+        json={"decision": "approved", "reason": "覆盖好"},
+    )
+    assert decided.status_code == 200, decided.text
+    return {**app, "registry": decided.json()["registry_stores"], "reviewer": reviewer}
+
+
+async def test_change_requests_change_the_registry_only_when_approved(
+    client: AsyncTestClient, conn: asyncpg.Connection, tokens: dict[str, str]
+) -> None:
+    app = await _approved(client, tokens, seed=91)
+    own, reviewer = bearer(app["applicant_token"]), app["reviewer"]
+    url = f"{app['status_url']}/change-requests"
+
+    async def decide(request_id: str, decision: str, reason: str) -> dict:
+        response = await client.post(
+            f"/api/v1/change-requests/{request_id}/decision", headers=reviewer,
+            json={"decision": decision, "reason": reason},
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    # New branches: pending until approved, then in the registry.
+    added = await client.post(url, headers=own, json={
+        "kind": "add_stores", "stores": [store("新开三店", 116.5391, 40.0512)],
+        "reason": "新店开业",
+    })
+    assert added.status_code == 201, added.text
+    assert added.json()["status"] == "pending"
+    assert await conn.fetchval("SELECT count(*) FROM stores") == 2
+    done = await decide(added.json()["id"], "approved", "补孙河空白")
+    assert len(done["registry_stores"]) == 1
+    assert await conn.fetchval("SELECT count(*) FROM stores") == 3
+    assert await conn.fetchval("SELECT count(*) FROM stores WHERE name = '新开三店'") == 1
+    again = await client.post(
+        f"/api/v1/change-requests/{added.json()['id']}/decision", headers=reviewer,
+        json={"decision": "approved", "reason": "重复"},
+    )
+    assert again.status_code == 409
+
+    # Capacity: the store's row changes on approval, with an audit row on the store.
+    first = app["registry"][0]
+    updated = await client.post(url, headers=own, json={
+        "kind": "update_store", "store_id": first, "changes": {"daily_capacity": 80},
+    })
+    assert updated.status_code == 201, updated.text
+    assert await conn.fetchval("SELECT daily_capacity FROM stores WHERE id = $1::uuid", first) == 40
+    await decide(updated.json()["id"], "approved", "增加配送人手")
+    assert await conn.fetchval("SELECT daily_capacity FROM stores WHERE id = $1::uuid", first) == 80
+    trail = await conn.fetchrow(
+        "SELECT actor, details FROM audit_log WHERE entity = 'store' AND entity_id = $1", first
+    )
+    assert trail["actor"] == "reviewer-1" and trail["details"]["before"]["daily_capacity"] == 40
+
+    # Closing a branch with a reservation today lists it for re-routing; rejected = no change.
+    second = app["registry"][1]
+    from service.registry.places import service_day
+
+    await conn.execute(
+        "INSERT INTO reservations (store_id, day, household_ref, created_by)"
+        " VALUES ($1::uuid, $2, 'HH-0007', 'dispatcher-1')", second, service_day(),
+    )
+    closing = await client.post(url, headers=own, json={"kind": "close_store", "store_id": second})
+    assert closing.status_code == 201, closing.text
+    assert [r["household_ref"] for r in closing.json()["reservations_today"]] == ["HH-0007"]
+    rejected = await client.post(url, headers=own, json={"kind": "close_store", "store_id": first})
+    await decide(rejected.json()["id"], "rejected", "该店为片区唯一门店")
+    assert await conn.fetchval("SELECT status FROM stores WHERE id = $1::uuid", first) == "active"
+    closed = await decide(closing.json()["id"], "approved", "门店装修停业")
+    assert [r["household_ref"] for r in closed["reservations_today"]] == ["HH-0007"]
+    history = await conn.fetch(
+        "SELECT to_status, reason FROM store_status_history WHERE store_id = $1::uuid ORDER BY id",
+        second,
+    )
+    assert [(h["to_status"], h["reason"]) for h in history][-1] == ("closed", "门店装修停业")
+    listed = await client.get(url, headers=own)
+    assert [c["status"] for c in listed.json()] == ["approved", "approved", "approved", "rejected"]
+
+
+async def test_change_requests_are_refused_before_approval_and_for_strangers(
+    client: AsyncTestClient, tokens: dict[str, str]
+) -> None:
+    app = await submit(client, merchant(seed=95))
+    early = await client.post(
+        f"{app['status_url']}/change-requests", headers=bearer(app["applicant_token"]),
+        json={"kind": "add_stores", "stores": [store("三店")]},
+    )
+    assert early.status_code == 409
+    approved = await _approved(client, tokens, seed=96)
+    foreign = await client.post(
+        f"{approved['status_url']}/change-requests", headers=bearer(approved["applicant_token"]),
+        json={"kind": "close_store", "store_id": str(uuid.uuid4())},
+    )
+    assert foreign.status_code == 422
+    assert foreign.json()["errors"][0]["pointer"] == "/store_id"

@@ -10,3 +10,24 @@ CREATE TABLE application_store_decisions (
 );
 CREATE INDEX application_store_decisions_application_idx
     ON application_store_decisions (application_id);
+
+-- Changes an approved merchant asks for after approval: new branches, a branch closed, a
+-- store's delivery radius, capacity or opening hours changed. Each has its own small review;
+-- the registry changes only when it is approved (audit_log and store_status_history say so).
+CREATE TABLE store_change_requests (
+    id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    application_id uuid NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+    kind           text NOT NULL CHECK (kind IN ('add_stores', 'close_store', 'update_store')),
+    store_id       uuid REFERENCES stores (id),
+    payload        jsonb NOT NULL,
+    reason         text NOT NULL DEFAULT '',
+    status         text NOT NULL DEFAULT 'pending'
+                   CHECK (status IN ('pending', 'approved', 'rejected')),
+    requested_by   text NOT NULL,
+    decided_by     text,
+    decision_reason text,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    decided_at     timestamptz
+);
+CREATE INDEX store_change_requests_application_idx
+    ON store_change_requests (application_id, created_at);
