@@ -91,7 +91,8 @@ document.getElementById("chain-unselect-shown").addEventListener("click", () => 
 export async function showChain(ctx) {
   chain.ctx = ctx;
   const { view, token, me, onPanel } = ctx;
-  if (view.kind !== "merchant" || !(view.stores || []).length) {
+  // A single store is decided with the application itself.
+  if (view.kind !== "merchant" || (view.stores || []).length < 2) {
     card.hidden = true;
     return;
   }
