@@ -92,8 +92,8 @@ async def test_reviewer_approves_some_branches_in_the_store_table(
     await page.locator('#chain-table th[data-sort="name"]').click()
     assert await table.nth(0).locator("td").nth(2).inner_text() != first_name
 
-    await page.get_by_label("通过门店的理由", exact=True).fill("覆盖孙河与中心城区缺口")
-    await page.get_by_label("不通过门店的理由", exact=True).fill("与已有门店重复覆盖")
+    await page.get_by_label("通过门店的依据").fill("覆盖孙河与中心城区缺口")
+    await page.get_by_label("不通过门店的原因").fill("与已有门店重复覆盖")
     await page.get_by_role("button", name="提交逐店决定").click()
     await page.get_by_role("button", name="确认逐店决定").click()
     await page.locator("#chain-done").filter(has_text="12 家门店通过").wait_for()
