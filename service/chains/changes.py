@@ -14,14 +14,14 @@ import msgspec
 
 from geo import geodesic_circle
 from service.applications import service as applications
-from service.applications.limits import LIMITS
+from service.applications.limits import limits
 from service.applications.repository import audit, insert_stores
 from service.applications.stores import prepare
 from service.auth.principal import Principal
 from service.chains import repository
-from service.chains.schemas import ChangeDecisionIn, ChangeRequestIn
+from service.chains.schemas import ChangeDecisionIn, ChangeRequestIn, StoreUpdate
 from service.chains.service import enter_registry
-from service.http.problems import Conflict, FieldError, Forbidden, NotFound, invalid
+from service.problems import Conflict, FieldError, Forbidden, NotFound, invalid
 from service.registry import repository as registry
 from service.registry.places import service_day
 from service.review.panel import require_panel_member
@@ -62,10 +62,10 @@ async def _check(conn: asyncpg.Connection, application_id: UUID, change: ChangeR
         if not change.stores:
             errors.append(FieldError("/stores", "too_few", "Name at least one store",
                                      "请至少填写一家新门店"))
-        elif existing + len(change.stores) > LIMITS.max_stores:
+        elif existing + len(change.stores) > limits().max_stores:
             errors.append(FieldError(
-                "/stores", "too_many", f"At most {LIMITS.max_stores} stores per application",
-                f"每份申请最多 {LIMITS.max_stores} 家门店（已有 {existing} 家）"))
+                "/stores", "too_many", f"At most {limits().max_stores} stores per application",
+                f"每份申请最多 {limits().max_stores} 家门店（已有 {existing} 家）"))
     else:
         store = None
         if change.store_id is None:
@@ -86,11 +86,11 @@ async def _check(conn: asyncpg.Connection, application_id: UUID, change: ChangeR
                 errors.append(FieldError(
                     "/changes", "required", "Name what changes (capacity, radius, opening hours)",
                     "请填写要变更的内容：每日配送能力、配送半径或营业时间"))
-            elif c.radius_m is not None and c.radius_m > LIMITS.max_delivery_reach_m:
+            elif c.radius_m is not None and c.radius_m > limits().max_delivery_reach_m:
                 errors.append(FieldError(
                     "/changes/radius_m", "radius_out_of_reach",
-                    f"Deliveries reach at most {LIMITS.max_delivery_reach_m:,.0f} m",
-                    f"配送半径最多 {LIMITS.max_delivery_reach_m:,.0f} 米"))
+                    f"Deliveries reach at most {limits().max_delivery_reach_m:,.0f} m",
+                    f"配送半径最多 {limits().max_delivery_reach_m:,.0f} 米"))
     if errors:
         raise invalid(errors)
 
@@ -133,13 +133,15 @@ async def _apply(
         await conn.execute(SQL.insert_store_decisions, app["id"], ids,
                            ["approved"] * len(ids), [reason] * len(ids), actor)
         return {"registry_stores": await enter_registry(conn, app)}
-    assert change.store_id is not None  # checked when requested
+    store = (await conn.fetchrow(SQL.registry_store_of_application, change.store_id, app["id"])
+             if change.store_id is not None else None)
+    if change.store_id is None or store is None or store["status"] == "closed":
+        # Checked when requested; the store may have been closed since.
+        raise Conflict("The store is no longer open.", "该门店已不在营业，无法执行此变更。")
     if change.kind == "close_store":
         await registry.change_status(conn, change.store_id, "closed", reason, actor)
         return {"reservations_today": await _reservations_today(conn, change.store_id)}
-    c = change.changes
-    assert c is not None
-    store = await conn.fetchrow(SQL.registry_store_of_application, change.store_id, app["id"])
+    c = change.changes or StoreUpdate()
     zone = geodesic_circle(store["geom"].x, store["geom"].y, c.radius_m) if c.radius_m else None
     await conn.execute(SQL.update_registry_store, change.store_id, c.daily_capacity, c.radius_m,
                        zone)

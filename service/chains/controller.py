@@ -8,12 +8,12 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post, put
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from service.applications import service as applications
 from service.applications.controller import if_match_version
-from service.auth import current_principal
-from service.auth.principal import Principal
+from service.auth.guard import Authenticated
 from service.chains import changes, service
 from service.chains.schemas import ChangeDecisionIn, ChangeRequestIn, StoreDecisionsIn
 from service.chains.storefile import (
@@ -30,13 +30,6 @@ from service.http.body import body
 _STREAM_CEILING = 64 * 1024 * 1024  # the routes' own cap; the setting is enforced while reading
 APPLICANT_OR_ADMIN = {"roles": ("admin",), "applicant": True}
 PANEL = {"roles": ("reviewer",)}
-
-
-def _principal(request: Request) -> Principal:
-    principal = current_principal(request)
-    if principal is None:  # the guard admits no anonymous caller to these routes
-        raise RuntimeError("route guarded without a principal")
-    return principal
 
 
 async def _parsed(request: Request) -> Any:
@@ -93,9 +86,8 @@ class ChainController(Controller):
         summary="Replace the stores from a file (CSV or XLSX body; If-Match honoured)",
     )
     async def replace_stores(
-        self, request: Request, application_id: UUID
+        self, request: Request, application_id: FromPath[UUID], principal: Authenticated
     ) -> Response[dict[str, Any]]:
-        principal = _principal(request)
         if_match = if_match_version(request)
         async with request.app.state.pool.acquire() as conn:
             await applications.fetch(conn, application_id, principal)
@@ -109,9 +101,11 @@ class ChainController(Controller):
         opt={"roles": ("reviewer",)},
         summary="Each store's marginal coverage: the communities it alone brings to target",
     )
-    async def store_coverage(self, request: Request, application_id: UUID) -> dict[str, Any]:
+    async def store_coverage(
+        self, request: Request, application_id: FromPath[UUID], principal: Authenticated
+    ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
-            await applications.fetch(conn, application_id, _principal(request))
+            await applications.fetch(conn, application_id, principal)
             return await service.store_coverage(conn, application_id)
 
     @get(
@@ -119,9 +113,11 @@ class ChainController(Controller):
         opt={"roles": ("reviewer",), "applicant": True},
         summary="The panel's decision on each store (after a partial approval)",
     )
-    async def store_decisions(self, request: Request, application_id: UUID) -> list[dict[str, Any]]:
+    async def store_decisions(
+        self, request: Request, application_id: FromPath[UUID], principal: Authenticated
+    ) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
-            await applications.fetch(conn, application_id, _principal(request))
+            await applications.fetch(conn, application_id, principal)
             return await service.store_decisions(conn, application_id)
 
     @post(
@@ -131,11 +127,12 @@ class ChainController(Controller):
         summary="Approve some stores and reject others, a reason per group (If-Match required)",
     )
     async def decide_stores(
-        self, request: Request, application_id: UUID, data: StoreDecisionsIn
+        self, request: Request, application_id: FromPath[UUID],
+        data: JSONBody[StoreDecisionsIn], principal: Authenticated,
     ) -> Response[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
             result = await service.decide_stores(
-                conn, _principal(request), application_id, body(request, StoreDecisionsIn),
+                conn, principal, application_id, body(request, StoreDecisionsIn),
                 if_match_version(request),
             )
         return Response(result, headers={"ETag": f'"{result["version"]}"'})
@@ -147,11 +144,12 @@ class ChainController(Controller):
         summary="An approved merchant asks to add branches, close one, or change a store",
     )
     async def request_change(
-        self, request: Request, application_id: UUID, data: ChangeRequestIn
+        self, request: Request, application_id: FromPath[UUID],
+        data: JSONBody[ChangeRequestIn], principal: Authenticated,
     ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
             return await changes.request_change(
-                conn, _principal(request), application_id, body(request, ChangeRequestIn)
+                conn, principal, application_id, body(request, ChangeRequestIn)
             )
 
     @get(
@@ -160,10 +158,10 @@ class ChainController(Controller):
         summary="The merchant's change requests and their decisions",
     )
     async def change_requests(
-        self, request: Request, application_id: UUID
+        self, request: Request, application_id: FromPath[UUID], principal: Authenticated
     ) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
-            await applications.fetch(conn, application_id, _principal(request))
+            await applications.fetch(conn, application_id, principal)
             return await changes.list_changes(conn, application_id)
 
 
@@ -178,9 +176,10 @@ class ChangeRequestsController(Controller):
         summary="Approve (the registry changes) or reject a change request",
     )
     async def decide(
-        self, request: Request, request_id: UUID, data: ChangeDecisionIn
+        self, request: Request, request_id: FromPath[UUID],
+        data: JSONBody[ChangeDecisionIn], principal: Authenticated,
     ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
             return await changes.decide_change(
-                conn, _principal(request), request_id, body(request, ChangeDecisionIn)
+                conn, principal, request_id, body(request, ChangeDecisionIn)
             )

@@ -9,7 +9,7 @@ import asyncpg
 
 from service.applications.repository import SQL as APPLICATIONS
 from service.db.queries import load
-from service.http.problems import NotFound
+from service.problems import NotFound
 
 SQL = load("chains")
 

@@ -14,14 +14,14 @@ from service.auth.principal import Principal
 from service.chains import repository
 from service.chains.schemas import StoreDecisionsIn
 from service.chains.storefile import Parsed, stores_json
-from service.http.problems import (
+from service.notify import outbox
+from service.problems import (
     Conflict,
     FieldError,
     Forbidden,
     PreconditionRequired,
     invalid,
 )
-from service.notify import outbox
 from service.registry.writer import RegistryStoreIn, add_store
 from service.review.facts import merchant_facts
 from service.review.panel import require_open, require_panel_member

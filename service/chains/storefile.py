@@ -22,9 +22,9 @@ from typing import Any
 import msgspec
 
 from scoring.vocabulary import CATEGORIES
-from service.applications.limits import LIMITS
+from service.applications.limits import limits
 from service.applications.schemas import Store
-from service.http.problems import FieldError, ValidationFailed
+from service.problems import FieldError, ValidationFailed
 from service.validation import collect
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -290,7 +290,7 @@ def parse(data: bytes, content_type: str = "", filename: str = "") -> Parsed:
     rows = read_rows(data, sniff(data, content_type, filename))
     header: list[Column | None] | None = None
     raws: list[tuple[int, dict[str, Any]]] = []
-    limit = LIMITS.max_stores
+    limit = limits().max_stores
     for number, cells in enumerate(rows, start=1):
         if all(_blank(c) for c in cells):
             continue
