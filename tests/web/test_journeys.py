@@ -20,7 +20,7 @@ from service.notify.signing import verify
 from tests.factories import credit_code
 from tests.samples import pdf
 from tests.serving import granian_server
-from tests.web.test_review import screens, sign_in
+from tests.web.test_review import screens as screens_at, sign_in
 from tests.webhook_receiver import Receiver, eventually, receiving
 
 pytestmark = pytest.mark.asyncio
@@ -80,6 +80,38 @@ async def fits(page: Page, width: int) -> None:
             .map((n) => n.textContent.trim())"""
     )
     assert squeezed == [], squeezed
+
+
+async def screens(watched, name: str) -> None:
+    """Both widths saved; at 375 px nothing squeezed to a column, no English left on a control."""
+    await screens_at(watched, name)
+    page = watched.page
+    size = page.viewport_size
+    await page.set_viewport_size(PHONE)
+    await fits(page, 375)
+    if name != "schema":  # Swagger UI is the integrators' English page
+        english = await page.evaluate(
+            """() => [...document.querySelectorAll('main button, main label, main th, main a,'
+                   + ' main h1, main h2, main h3, main option, .leaflet-control a')]
+                .filter((n) => n.offsetParent !== null || n.tagName === 'OPTION')
+                .map((n) => (n.textContent + ' ' + (n.title || '')).trim())
+                .filter((t) => /\\b(?!WGS|GCJ|BD|GPS|PDF|OpenStreetMap|KB|MB|k\\b)[A-Za-z]{3,}/.test(t)
+                               && !/[\\u4e00-\\u9fff]/.test(t))"""
+        )
+        assert english == [], (name, english)
+    await page.set_viewport_size(size)
+
+
+async def come_back(page: Page) -> None:
+    """The tab goes to the background and returns, as when the phone switches apps."""
+    for state in ("hidden", "visible"):
+        await page.evaluate(
+            """(state) => {
+                Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
+                document.dispatchEvent(new Event('visibilitychange'));
+            }""",
+            state,
+        )
 
 
 async def click_label(page: Page, scope, text: str) -> None:
@@ -220,7 +252,8 @@ async def test_every_role_finishes_in_the_browser(
     await screens(zhang, "review-application")
 
     # 7. The merchant sees the decision; the bridge got each event exactly once.
-    await mpage.reload()
+    # She switched to WeChat meanwhile (where the notice arrived) and comes back to the page.
+    await come_back(mpage)
     decision = mpage.locator("#decision")
     await decision.filter(has_text="已通过").wait_for()
     assert "覆盖中路北社区，配送能力强" in await decision.inner_text()
