@@ -114,6 +114,15 @@ async def come_back(page: Page) -> None:
         )
 
 
+async def count_submits(page: Page, *forms: str) -> None:
+    """window.submits counts submit events of these forms (fired at once on Enter)."""
+    await page.evaluate(
+        """(forms) => { window.submits = 0; for (const f of forms)
+            document.querySelector(f).addEventListener('submit', () => { window.submits += 1; }); }""",
+        list(forms),
+    )
+
+
 async def click_label(page: Page, scope, text: str) -> None:
     """Click the map where a (click-through) community label is drawn."""
     label = scope.locator(".community-label", has_text=text)
@@ -285,12 +294,18 @@ async def test_every_role_finishes_in_the_browser(
     await sign_in(dpage, server, "/dispatch", dispatcher_token, "dispatcher-wang")
     await dpage.locator(f'#coverage-list [data-community="{ZLB}"][data-gap="false"]').wait_for()
     await dpage.get_by_label("社区名称或代码").fill("中路北")
-    await dpage.get_by_role("button", name="查找社区").click()
+    await dpage.get_by_label("社区名称或代码").press("Enter")  # a search: Enter finds
     await dpage.locator(f'#coverage-list li.chosen[data-community="{ZLB}"]').wait_for()
     await click_label(dpage, dpage.locator("#dispatch-map"), "中路北社区")
     await dpage.locator("#serving-list").filter(has_text="能送货到此处的门店：1 家").wait_for()
     await dpage.get_by_label("粮油").check()
     await dpage.get_by_label("住户编号（可选）").fill("ZLB-0077")
+    # Enter after typing the household's number does not dispatch (a reservation) by itself.
+    await count_submits(dpage, "#point-form", "#area-form")
+    await dpage.get_by_label("住户编号（可选）").press("Enter")
+    await dpage.get_by_label("纬度").press("Enter")
+    assert await dpage.evaluate("window.submits") == 0
+    assert await conn.fetchval("SELECT count(*) FROM reservations") == 0
     await dpage.get_by_role("button", name="派单并预留今日配送").click()
     routed = dpage.locator("#route-result .routed")
     await routed.wait_for()
@@ -308,6 +323,9 @@ async def test_every_role_finishes_in_the_browser(
     await dpage.locator("#area-status").filter(has_text="4 个顶点").wait_for()
     await dpage.get_by_label("宣布灾区并将区内门店标记为受灾").check()
     await dpage.get_by_label("灾区名称").fill("团结湖内涝")
+    await dpage.get_by_label("灾区名称").press("Enter")  # declaring takes the button
+    assert await dpage.evaluate("window.submits") == 1  # the one click on 派单
+    assert await conn.fetchval("SELECT count(*) FROM disaster_areas") == 0
     await dpage.get_by_role("button", name="查看影响").click()
     await dpage.locator("#area-result .declared").wait_for()
     assert "住户 ZLB-0077" in await dpage.locator("#area-result .reroute").inner_text()
