@@ -61,7 +61,6 @@ class Journey:
         if phone:
             await watched.page.set_viewport_size(PHONE)
         watched.page.on("response", self._response)
-        watched.page.on("pageerror", lambda e, p=watched.page: print("PAGEERROR", p.url, e.stack))
         return watched
 
     def _response(self, response: Response) -> None:
