@@ -11,9 +11,11 @@ from litestar.response import Redirect
 
 from scoring.vocabulary import CAPABILITIES, CATEGORIES, CRITERIA, PHASES
 from service.applications.lifecycle import AMENDABLE, STATUS_ZH
+from service.db.queries import load
 from service.documents.kinds import DOCUMENT_KINDS
 from service.web.rendering import page
 
+SQL = load("web")
 
 def _labels() -> dict[str, Any]:
     """Vocabulary the scripts need to label API data in Chinese (no rules)."""
@@ -43,9 +45,13 @@ class WebController(Controller):
     async def apply(self, request: Request) -> Response[str]:
         eligible = [c for c in CATEGORIES.values() if not c.excluded]
         excluded = [c for c in CATEGORIES.values() if c.excluded]
+        # An applicant picks the round by its name: nobody outside the foundation knows codes.
+        async with request.app.state.pool.acquire() as conn:
+            rounds = await conn.fetch(SQL.open_rounds)
         return self._render(
             request,
             "apply.html",
+            rounds=[dict(r) for r in rounds],
             eligible=eligible,
             excluded=excluded,
             capabilities=list(CAPABILITIES.values()),
