@@ -11,11 +11,10 @@ from litestar.response import Redirect
 
 from scoring.vocabulary import CAPABILITIES, CATEGORIES, CRITERIA, PHASES
 from service.applications.lifecycle import AMENDABLE, STATUS_ZH
-from service.db.queries import load
 from service.documents.kinds import DOCUMENT_KINDS
+from service.rounds import service as rounds_service
 from service.web.rendering import page
 
-SQL = load("web")
 
 def _labels() -> dict[str, Any]:
     """Vocabulary the scripts need to label API data in Chinese (no rules)."""
@@ -47,11 +46,11 @@ class WebController(Controller):
         excluded = [c for c in CATEGORIES.values() if c.excluded]
         # An applicant picks the round by its name: nobody outside the foundation knows codes.
         async with request.app.state.pool.acquire() as conn:
-            rounds = await conn.fetch(SQL.open_rounds)
+            rounds = await rounds_service.open_rounds(conn)
         return self._render(
             request,
             "apply.html",
-            rounds=[dict(r) for r in rounds],
+            rounds=rounds,
             eligible=eligible,
             excluded=excluded,
             capabilities=list(CAPABILITIES.values()),

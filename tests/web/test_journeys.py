@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 from playwright.async_api import Page, Response
 
-from service.auth.store import add_user
+from service.auth.repository import add_user
 from service.notify.signing import verify
 from tests.factories import credit_code
 from tests.samples import pdf
