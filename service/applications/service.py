@@ -18,6 +18,7 @@ from service.auth.principal import Principal
 from service.auth.tokens import APPLICANT_PREFIX, hash_token, new_token
 from service.http.problems import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 from service.notify import outbox
+from service.organisations.service import require_in_area
 from service.scoring_hook import rescore_application
 from service.validation import collect
 
@@ -152,6 +153,7 @@ async def fetch(
     # Another applicant's application answers 404, as if it did not exist.
     if row is None or principal is None or not principal.may_see_application(application_id):
         raise NotFound("No such application.", "申请不存在。")
+    await require_in_area(conn, principal, application_id)
     return row
 
 

@@ -17,6 +17,7 @@ from service.http.problems import NotFound
 from service.review import service
 from service.review.schemas import ConflictIn, DecisionIn, InfoRequestIn, ReviewIn
 from service.review.scorecards import SQL
+from service.visits.service import evidence
 
 PANEL = {"roles": ("reviewer",)}
 
@@ -38,11 +39,14 @@ class ReviewController(Controller):
     )
     async def scorecard(self, request: Request, application_id: UUID) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
-            await applications.fetch(conn, application_id, _principal(request))
+            principal = _principal(request)
+            await applications.fetch(conn, application_id, principal)
             row = await conn.fetchrow(SQL.get_scorecard, application_id)
-        if row is None:
-            raise NotFound("No scorecard yet.", "尚无评分卡。")
-        return {**row["card"], "computed_at": row["computed_at"].isoformat()}
+            if row is None:
+                raise NotFound("No scorecard yet.", "尚无评分卡。")
+            # What the field saw (site visits, training) next to what was declared: staff only.
+            seen = await evidence(conn, application_id) if principal.is_staff else None
+        return {**row["card"], "computed_at": row["computed_at"].isoformat(), "evidence": seen}
 
     @get("/reviews", opt=PANEL, summary="The panel's reviews")
     async def reviews(self, request: Request, application_id: UUID) -> list[dict[str, Any]]:

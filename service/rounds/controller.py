@@ -12,6 +12,7 @@ from msgspec import Meta
 from service.auth import current_principal
 from service.http.body import body
 from service.http.problems import NotFound
+from service.review.joint_ranking import joint_view
 from service.review.ranking import ranking, recommend
 from service.review.schemas import ShortlistIn
 from service.review.scorecards import SQL
@@ -131,9 +132,11 @@ class RoundsController(Controller):
 
     @get("/{code:str}/ranking", opt=PANEL, summary="Candidates ranked, with sub-scores and gates")
     async def ranking(self, request: Request, code: str) -> dict[str, Any]:
+        principal = current_principal(request)
+        assert principal is not None
         async with request.app.state.pool.acquire() as conn:
             await service.require_round(conn, code)
-            return await ranking(conn, code)
+            return await joint_view(conn, principal, await ranking(conn, code))
 
     @post(
         "/{code:str}/shortlist",
