@@ -74,7 +74,7 @@ async def invite(
         expires = await conn.fetchval(
             SQL.insert_invitation, lead_id, hash_token(token), valid_days, principal.name
         )
-    return {"lead_id": str(lead_id), "token": token, "url": f"/apply?invite={token}",
+    return {"lead_id": str(lead_id), "token": token, "url": f"/apply#invite={token}",
             "expires_at": expires.isoformat(),
             "note": "The link is shown once and works for one application."}
 

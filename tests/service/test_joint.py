@@ -261,7 +261,7 @@ async def test_invitation_is_single_use_and_expires(
     invited = await client.post(f"/api/v1/leads/{lead_id}/invitation", headers=field, json={})
     assert invited.status_code == 201, invited.text
     token = invited.json()["token"]
-    assert invited.json()["url"] == f"/apply?invite={token}"
+    assert invited.json()["url"] == f"/apply#invite={token}"
     stored = await conn.fetchval("SELECT token_hash FROM lead_invitations")
     assert token.encode() not in bytes(stored) and len(stored) == 32
 
