@@ -22,6 +22,7 @@ class Area(msgspec.Struct, frozen=True):
     organisation: str
     communities: frozenset[str]
     streets: frozenset[str]
+    name: str = ""
 
     def covers(self, community_code: str) -> bool:
         return community_code in self.communities or community_code[:9] in self.streets
@@ -96,7 +97,9 @@ async def area_of(conn: asyncpg.Connection, principal: Principal | None) -> Area
     org = await organisation_of(conn, principal.user_id)
     if org is None or org["kind"] not in AREA_KINDS:
         return None
-    return Area(org["code"], frozenset(org["communities"]), frozenset(org["streets"]))
+    return Area(
+        org["code"], frozenset(org["communities"]), frozenset(org["streets"]), org["name"]
+    )
 
 
 async def require_in_area(

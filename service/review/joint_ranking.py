@@ -70,6 +70,7 @@ async def joint_view(
         items.append({**item, "by_organisation": by_org, "disagreement": disagreement(by_org)})
     scope = None if area is None else {
         "organisation": area.organisation,
+        "name": area.name,
         "communities": sorted(area.communities),
         "streets": sorted(area.streets),
     }

@@ -356,3 +356,22 @@ async def test_training_for_approved_merchants_confirms_trained_staff(
     own = (await client.get(f"/api/v1/applications/{app['id']}/scorecard",
                             headers=bearer(app["applicant_token"]))).json()
     assert own["evidence"] is None  # the field's notes are for staff
+
+
+async def test_fixtures_load_the_pilot_organisations_idempotently(
+    dsn: str, conn: asyncpg.Connection
+) -> None:
+    from service.seed.loader import load_fixtures
+
+    first = await load_fixtures(dsn)
+    again = await load_fixtures(dsn)
+    assert first["organisations"] == again["organisations"] == 12
+    rows = await conn.fetch("SELECT code, kind, streets FROM organisations ORDER BY code")
+    assert len(rows) == 12
+    kinds = {r["kind"] for r in rows}
+    assert {"foundation", "platform_foundation", "street_office"} <= kinds
+    # Every pilot community lies in the street of some street office.
+    streets = {s for r in rows if r["kind"] == "street_office" for s in r["streets"]}
+    pilot = await conn.fetch("SELECT code FROM communities WHERE is_pilot")
+    pilots = {r["code"][:9] for r in pilot}
+    assert pilots <= streets

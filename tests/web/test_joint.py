@@ -49,6 +49,7 @@ async def test_lead_invitation_application(
     watched = await open_page()
     page = watched.page
     await sign_in(page, server, "/leads", token, "tjh-1")
+    await page.locator('#lead-round option[value="beijing-2"]').wait_for(state="attached")
     await page.get_by_label("商家名称").fill("团结湖老王粮油店")
     await page.get_by_label("地址").fill("北京市朝阳区团结湖路5号")
     box = await page.locator("#lead-map").bounding_box()
@@ -139,7 +140,8 @@ async def test_street_reviewer_sees_its_area_side_by_side(
     await page.locator("#ranking tbody tr[data-id]").first.wait_for()
     names = await page.locator("#ranking tbody td.name a").all_inner_texts()
     assert names == ["团结湖便民超市"]
-    assert "110105013" in await page.locator("#scope-note").inner_text()
+    scope = await page.locator("#scope-note").inner_text()
+    assert "110105013" in scope and "朝阳区团结湖街道办事处" in scope
     head = await page.locator("#ranking-head").inner_text()
     assert "博爱赈济券项目基金会" in head and "朝阳区团结湖街道办事处" in head
     row = page.locator(f'#ranking tbody tr[data-id="{ours["id"]}"]')

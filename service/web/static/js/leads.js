@@ -13,10 +13,6 @@ const form = document.getElementById("lead-form");
 requireStaff(async (me, token) => {
   state.token = token;
   document.getElementById("desk").hidden = false;
-  const rounds = await api("GET", "/api/v1/rounds", { token });
-  const open = rounds.ok ? rounds.data.filter((r) => r.status === "open") : [];
-  document.getElementById("lead-round").replaceChildren(
-    ...open.map((r) => el("option", { value: r.code, text: `${r.name}（${r.code}）` })));
   state.map = baseMap(document.getElementById("lead-map"), { zoom: 12 });
   state.markers = L.layerGroup().addTo(state.map);
   // A click places the lead in the map's own coordinate system.
@@ -28,6 +24,11 @@ requireStaff(async (me, token) => {
     if (state.pin) state.pin.remove();
     state.pin = L.marker(event.latlng).addTo(state.map);
   });
+  // The rounds last: once they are listed, the map above answers clicks.
+  const rounds = await api("GET", "/api/v1/rounds", { token });
+  const open = rounds.ok ? rounds.data.filter((r) => r.status === "open") : [];
+  document.getElementById("lead-round").replaceChildren(
+    ...open.map((r) => el("option", { value: r.code, text: `${r.name}（${r.code}）` })));
   load();
 });
 
@@ -57,6 +58,7 @@ form.addEventListener("submit", async (event) => {
   }
   clearErrors(form);
   problem.hidden = true;
+  if (state.pin) state.pin.remove();
   for (const id of ["lead-name", "lead-address", "lead-contact-name", "lead-contact-mobile", "lead-notes"]) {
     document.getElementById(id).value = "";
   }

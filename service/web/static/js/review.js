@@ -68,7 +68,7 @@ async function load() {
   state.orgs = [...orgs].map(([code, name]) => ({ code, name }));
   const scope = r.data.scope;
   say(document.getElementById("scope-note"), scope
-    ? `您所在的组织（${scope.organisation}）只看到服务本辖区的候选：${[...scope.streets.map((s) => `街道 ${s}`), ...scope.communities.map((c) => `社区 ${c}`)].join("、")}。`
+    ? `您所在的${scope.name}只看到服务本辖区的候选：${[...scope.streets.map((s) => `街道 ${s}`), ...scope.communities.map((c) => `社区 ${c}`)].join("、")}。`
     : "");
   document.getElementById("ranking-note").textContent = `评分细则第 ${r.data.rubric_version} 版 · 共 ${state.items.length} 份`;
   render();
