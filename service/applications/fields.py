@@ -44,7 +44,12 @@ def credit_code(value: str) -> str:
         raise Invalid(
             "checksum", "The check character does not match", "统一社会信用代码校验位不正确"
         )
-    assert all(ch in _USCC_ALPHABET for ch in code)
+    if any(ch not in _USCC_ALPHABET for ch in code):  # I, O, S, V, Z are not used
+        raise Invalid(
+            "format",
+            "Not a Unified Social Credit Code (GB 32100-2015)",
+            "统一社会信用代码格式不正确（GB 32100-2015）",
+        )
     return code
 
 

@@ -202,9 +202,8 @@ async def amend(
         merged = merge_patch(row["payload"], patch)
         merged["kind"] = row["kind"]
         app, more = collect(Application, merged)
-        if errors or more:
+        if errors or more or app is None:
             raise invalid(errors + more)
-        assert app is not None
         await check_references(conn, app)
         open_requests = await info_requests(conn, application_id)
         if row["status"] == "info_requested":

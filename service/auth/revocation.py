@@ -97,9 +97,11 @@ class AuthListener:
                     await self._connect()
                     log.info("auth listener connected")
                     backoff = self.heartbeat_s
-                assert self._conn is not None
+                conn = self._conn
+                if conn is None:  # dropped meanwhile: the handler below reconnects
+                    raise ConnectionError("auth listener connection gone")
                 # An answered query proves every notification sent before it has arrived.
-                await self._conn.fetchval("SELECT 1", timeout=self.heartbeat_s * 2)
+                await conn.fetchval("SELECT 1", timeout=self.heartbeat_s * 2)
                 self.cache.trust_for(2 * self.heartbeat_s)
                 await asyncio.sleep(self.heartbeat_s)
             except asyncio.CancelledError:

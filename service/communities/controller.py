@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 
 from geo import to_geojson, transform_geometry
 from service.communities.importer import import_communities
@@ -61,7 +61,7 @@ class CommunitiesController(Controller):
     async def import_(
         self,
         request: Request,
-        data: FeatureCollectionIn,
+        data: JSONBody[FeatureCollectionIn],
         crs: CrsParam = Parameter(default="wgs84", description="CRS of the coordinates sent"),
     ) -> ImportResult:
         collection = body(request, FeatureCollectionIn)

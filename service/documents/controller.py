@@ -13,13 +13,12 @@ from urllib.parse import quote
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, Parameter
 
 from service.applications import service as applications
 from service.applications.lifecycle import FINAL, STATUS_ZH
 from service.applications.repository import audit
-from service.auth import current_principal
-from service.auth.principal import Principal
+from service.auth.guard import Authenticated
 from service.db.queries import load
 from service.documents.content import check
 from service.documents.kinds import DOCUMENT_KINDS, KIND_PATTERN
@@ -31,12 +30,6 @@ UPLOADERS = {"roles": ("admin",), "applicant": True}
 READERS = {"roles": ("admin", "reviewer"), "applicant": True}
 MAX_DOCUMENTS = 30
 _STREAM_CEILING = 64 * 1024 * 1024  # the route's own cap; the setting is enforced below
-
-
-def _principal(request: Request) -> Principal:
-    principal = current_principal(request)
-    assert principal is not None
-    return principal
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
@@ -92,11 +85,11 @@ class DocumentsController(Controller):
     async def upload(
         self,
         request: Request,
-        application_id: UUID,
+        application_id: FromPath[UUID],
+        principal: Authenticated,
         kind: str = Parameter(pattern=KIND_PATTERN, description="e.g. business_licence"),
         filename: str = Parameter(min_length=1, max_length=400),
     ) -> Response[dict[str, Any]]:
-        principal = _principal(request)
         pool = request.app.state.pool
         # Who and what first, on a short-lived connection: a slow upload holds none.
         async with pool.acquire() as conn:
@@ -156,9 +149,11 @@ class DocumentsController(Controller):
         return Response(view, status_code=201, headers={"Location": view["download_url"]})
 
     @get("/", opt=READERS, summary="The application's documents (without their content)")
-    async def list(self, request: Request, application_id: UUID) -> list[dict[str, Any]]:
+    async def list(
+        self, request: Request, application_id: FromPath[UUID], principal: Authenticated
+    ) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
-            await applications.fetch(conn, application_id, _principal(request))
+            await applications.fetch(conn, application_id, principal)
             rows = await conn.fetch(SQL.list_documents, application_id)
         return [document_view(application_id, r) for r in rows]
 
@@ -169,10 +164,14 @@ class DocumentsController(Controller):
         response_description="The file as uploaded",
     )
     async def download(
-        self, request: Request, application_id: UUID, document_id: UUID
+        self,
+        request: Request,
+        application_id: FromPath[UUID],
+        document_id: FromPath[UUID],
+        principal: Authenticated,
     ) -> Response[bytes]:
         async with request.app.state.pool.acquire() as conn:
-            await applications.fetch(conn, application_id, _principal(request))
+            await applications.fetch(conn, application_id, principal)
             row = await conn.fetchrow(SQL.get_document, application_id, document_id)
         if row is None:
             raise NotFound("No such document.", "文件不存在。")

@@ -67,5 +67,6 @@ async def validate_body(request: Request) -> None:
 def body(request: Request[Any, Any, Any], _type: type[T]) -> T:
     """The validated, normalised body of this request."""
     value = request.state["body"]
-    assert isinstance(value, _type) or _type is object
+    if not (isinstance(value, _type) or _type is object):
+        raise TypeError(f"this route's body is a {type(value).__name__}, not a {_type.__name__}")
     return value

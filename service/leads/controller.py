@@ -10,22 +10,13 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from service.applications import service as applications
-from service.auth import current_principal
-from service.auth.principal import Principal
+from service.auth import Authenticated
 from service.http.body import body
-from service.http.problems import Unauthorized
 from service.leads import service
 from service.leads.schemas import InvitationIn, LeadIn, TokenIn
 
 STAFF = {"roles": ("reviewer", "dispatcher")}
 PANEL = {"roles": ("reviewer",)}
-
-
-def caller(request: Request) -> Principal:
-    principal = current_principal(request)
-    if principal is None:
-        raise Unauthorized("A valid bearer token is required.", "需要有效的访问令牌。")
-    return principal
 
 
 class LeadsController(Controller):
@@ -35,19 +26,22 @@ class LeadsController(Controller):
     @post(
         "/", opt=STAFF, status_code=HTTP_201_CREATED, summary="Record a merchant found in the field"
     )
-    async def record(self, request: Request, data: JSONBody[LeadIn]) -> dict[str, Any]:
+    async def record(
+        self, request: Request, data: JSONBody[LeadIn], principal: Authenticated
+    ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
-            return await service.record(conn, caller(request), body(request, LeadIn))
+            return await service.record(conn, principal, body(request, LeadIn))
 
     @get("/", opt=STAFF, summary="Leads of the caller's organisation, with pilot communities "
          "nearby that lack stores")
     async def list(
         self,
         request: Request,
+        principal: Authenticated,
         near_gaps: Annotated[bool, QueryParameter(description="only leads near such gaps")] = False,
     ) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
-            return await service.leads_for(conn, caller(request), near_gaps)
+            return await service.leads_for(conn, principal, near_gaps)
 
     @get("/conversion", opt=PANEL, summary="Leads -> applications -> decisions, per organisation")
     async def conversion(self, request: Request) -> list[dict[str, Any]]:
@@ -61,11 +55,12 @@ class LeadsController(Controller):
         summary="A one-use, expiring link to /apply prefilled from the lead (shown once)",
     )
     async def invite(
-        self, request: Request, lead_id: FromPath[UUID], data: JSONBody[InvitationIn | None]
+        self, request: Request, lead_id: FromPath[UUID], data: JSONBody[InvitationIn | None],
+        principal: Authenticated,
     ) -> dict[str, Any]:
         ask = request.state["body"] or InvitationIn()
         async with request.app.state.pool.acquire() as conn:
-            return await service.invite(conn, caller(request), lead_id, ask.valid_days)
+            return await service.invite(conn, principal, lead_id, ask.valid_days)
 
 
 class InvitationsController(Controller):
@@ -88,8 +83,9 @@ class InvitationsController(Controller):
         summary="The application came from this invitation: uses it up (once)",
     )
     async def redeem(
-        self, request: Request, application_id: FromPath[UUID], data: JSONBody[TokenIn]
+        self, request: Request, application_id: FromPath[UUID], data: JSONBody[TokenIn],
+        principal: Authenticated,
     ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
-            await applications.fetch(conn, application_id, caller(request))
+            await applications.fetch(conn, application_id, principal)
             return await service.redeem(conn, body(request, TokenIn).token, application_id)

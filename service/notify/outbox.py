@@ -23,7 +23,8 @@ EventType = Literal["info_requested", "info_answered", "decision"]
 async def record(
     conn: asyncpg.Connection, application_id: UUID, type_: EventType, data: dict[str, Any]
 ) -> UUID:
-    assert conn.is_in_transaction(), "an event is written with the change it reports"
+    if not conn.is_in_transaction():
+        raise RuntimeError("an event is written in the transaction of the change it reports")
     event_id = uuid.uuid4()
     await conn.fetchval(SQL.insert_event, event_id, application_id, type_, data)
     await enqueue_delivery(conn, event_id.bytes)

@@ -8,23 +8,14 @@ from litestar import Controller, Request, delete, get, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from service.auth import current_principal
-from service.auth.principal import Principal
+from service.auth import Authenticated
 from service.http.body import body
-from service.http.problems import Unauthorized
 from service.organisations import service
 from service.organisations.schemas import JointRulesIn, OrganisationIn
 
 ADMIN = {"roles": ("admin",)}
 STAFF = {"roles": ("reviewer", "dispatcher")}
 PANEL = {"roles": ("reviewer",)}
-
-
-def caller(request: Request) -> Principal:
-    principal = current_principal(request)
-    if principal is None:  # only on a route that declares no roles
-        raise Unauthorized("A valid bearer token is required.", "需要有效的访问令牌。")
-    return principal
 
 
 class OrganisationsController(Controller):
@@ -48,10 +39,11 @@ class OrganisationsController(Controller):
 
     @put("/{code:str}/members/{user:str}", opt=ADMIN, summary="A staff user joins it")
     async def add_member(
-        self, request: Request, code: FromPath[str], user: FromPath[str]
+        self, request: Request, code: FromPath[str], user: FromPath[str],
+        principal: Authenticated,
     ) -> dict[str, str]:
         async with request.app.state.pool.acquire() as conn:
-            await service.add_member(conn, code, user, caller(request).name)
+            await service.add_member(conn, code, user, principal.name)
         request.app.state.principals.clear()
         return {"organisation": code, "member": user}
 
@@ -74,12 +66,11 @@ class JointRulesController(Controller):
 
     @put("/", opt=ADMIN, summary="Set the round's joint rules")
     async def put(
-        self, request: Request, code: FromPath[str], data: JSONBody[JointRulesIn]
+        self, request: Request, code: FromPath[str], data: JSONBody[JointRulesIn],
+        principal: Authenticated,
     ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
-            return await service.put_rules(
-                conn, code, body(request, JointRulesIn), caller(request).name
-            )
+            return await service.put_rules(conn, code, body(request, JointRulesIn), principal.name)
 
     @delete("/", opt=ADMIN, summary="Back to a flat panel (no joint rules)")
     async def delete(self, request: Request, code: FromPath[str]) -> None:

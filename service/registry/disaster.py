@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from geo import polygon_from_geojson
+from service.applications.limits import limits
 from service.http.problems import Conflict, FieldError, NotFound, invalid
 from service.registry import repository as repo
 from service.registry.places import geometry_out, lonlat_out
@@ -27,16 +28,13 @@ from service.registry.schemas import (
 )
 from service.registry.views import reservation_out, store_summary
 
-# A disaster area may be a whole county; it is still drawn by hand or simplified.
-MAX_AREA_VERTICES = 10_000
-MAX_AREA_M2 = 50_000 * 1e6
-MIN_AREA_M2 = 100.0
-
 
 def parse_area(data: DisasterAreaIn):  # type: ignore[no-untyped-def]
+    limit = limits()  # the configured ones (Settings: max_disaster_area_*)
     result = polygon_from_geojson(
-        data.area, data.crs, max_vertices=MAX_AREA_VERTICES, min_area_m2=MIN_AREA_M2,
-        max_area_m2=MAX_AREA_M2, repair=True,  # drawn in a hurry: repaired, the note says so
+        data.area, data.crs, max_vertices=limit.max_disaster_area_vertices,
+        min_area_m2=limit.min_disaster_area_m2, max_area_m2=limit.max_disaster_area_m2,
+        repair=True,  # drawn in a hurry: repaired, the note says so
     )
     if not result.ok:
         raise invalid([

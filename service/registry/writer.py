@@ -10,7 +10,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 
 from geo import geodesic_circle, reach_problems
-from service.applications.limits import LIMITS
+from service.applications.limits import limits
 from service.db.queries import load
 from service.http.problems import FieldError, invalid
 from service.registry.schemas import STORE_STATUSES, RegistryStoreIn
@@ -49,13 +49,13 @@ def _check_reach(store: RegistryStoreIn, zone: Polygon | MultiPolygon | None) ->
         for p in (
             reach_problems(
                 store.lon, store.lat, zone,
-                max_gap_m=LIMITS.max_zone_gap_m, max_reach_m=LIMITS.max_delivery_reach_m,
+                max_gap_m=limits().max_zone_gap_m, max_reach_m=limits().max_delivery_reach_m,
             )
             if store.zone is not None and zone is not None else []
         )
     ]
-    if store.radius_m is not None and store.radius_m > LIMITS.max_delivery_reach_m:
-        reach = LIMITS.max_delivery_reach_m
+    if store.radius_m is not None and store.radius_m > limits().max_delivery_reach_m:
+        reach = limits().max_delivery_reach_m
         errors.append(FieldError(
             "/delivery/radius_m", "radius_out_of_reach",
             f"Deliveries reach at most {reach:,.0f} m from the store",

@@ -9,8 +9,7 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath
 
 from service.applications import service as applications
-from service.auth import current_principal
-from service.http.problems import Unauthorized
+from service.auth import Authenticated
 from service.review.quorum import joint_status
 
 PANEL = {"roles": ("reviewer",)}
@@ -21,10 +20,9 @@ class JointStatusController(Controller):
     tags = ["review"]
 
     @get("/", opt=PANEL, summary="Reviews by organisation, and what a decision still waits for")
-    async def status(self, request: Request, application_id: FromPath[UUID]) -> dict[str, Any]:
-        principal = current_principal(request)
-        if principal is None:
-            raise Unauthorized("A valid bearer token is required.", "需要有效的访问令牌。")
+    async def status(
+        self, request: Request, application_id: FromPath[UUID], principal: Authenticated
+    ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
             app = await applications.fetch(conn, application_id, principal)
             return await joint_status(conn, app)

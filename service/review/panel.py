@@ -16,7 +16,8 @@ async def require_panel_member(
     conn: asyncpg.Connection, principal: Principal, round_code: str, application_id: UUID
 ) -> None:
     """Assigned to the round (admins always are) and not conflicted on this application."""
-    assert principal.user_id is not None
+    if principal.user_id is None:
+        raise Forbidden("Only staff users sit on a review panel.", "只有工作人员可以参与评审。")
     if principal.role != "admin" and not await conn.fetchval(
         SQL.is_assigned, round_code, principal.user_id
     ):

@@ -86,7 +86,8 @@ async def refresh_requirements(
     conn: asyncpg.Connection, application_id: UUID, payload: dict[str, Any]
 ) -> dict[str, Any]:
     app, _ = collect(Application, payload)
-    assert app is not None, "stored payloads were validated on the way in"
+    if app is None:  # stored payloads were validated on the way in
+        raise RuntimeError(f"the stored application {application_id} no longer validates")
     reqs = requirements(app, await info_requests(conn, application_id))
     await conn.execute(SQL.set_requirements, application_id, reqs)
     return reqs

@@ -6,10 +6,11 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from msgspec import Meta
 
-from service.auth import current_principal
+from service.auth import Authenticated
 from service.http.body import body
 from service.http.problems import NotFound
 from service.review.joint_ranking import joint_view
@@ -43,10 +44,10 @@ class RoundsController(Controller):
     tags = ["rounds"]
 
     @post("/", opt=ADMIN, status_code=HTTP_201_CREATED, summary="Create a round with a rubric")
-    async def create(self, request: Request, data: NewRound) -> dict[str, Any]:
+    async def create(
+        self, request: Request, data: JSONBody[NewRound], principal: Authenticated
+    ) -> dict[str, Any]:
         new = body(request, NewRound)
-        principal = current_principal(request)
-        assert principal is not None
         async with request.app.state.pool.acquire() as conn:
             return await service.create_round(
                 conn, new.code, new.name, new.status, new.rubric, principal.name
@@ -57,9 +58,7 @@ class RoundsController(Controller):
         opt={"roles": ("reviewer", "dispatcher")},
         summary="List rounds (on_panel: whether the caller may score in it)",
     )
-    async def list(self, request: Request) -> list[dict[str, Any]]:
-        principal = current_principal(request)
-        assert principal is not None
+    async def list(self, request: Request, principal: Authenticated) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
             rows = await conn.fetch(SQL.list_rounds)
             panels = await conn.fetch(SQL.rounds_on_panel, principal.user_id)
@@ -74,7 +73,9 @@ class RoundsController(Controller):
         ]
 
     @patch("/{code:str}", opt=ADMIN, summary="Open or close a round")
-    async def set_status(self, request: Request, code: str, data: RoundStatus) -> dict[str, str]:
+    async def set_status(
+        self, request: Request, code: FromPath[str], data: JSONBody[RoundStatus]
+    ) -> dict[str, str]:
         status = body(request, RoundStatus).status
         async with request.app.state.pool.acquire() as conn:
             if await conn.fetchval(SQL.set_round_status, code, status) is None:
@@ -82,16 +83,17 @@ class RoundsController(Controller):
         return {"code": code, "status": status}
 
     @put("/{code:str}/rubric", opt=ADMIN, summary="New rubric version (rescore to apply)")
-    async def rubric(self, request: Request, code: str, data: RubricIn) -> dict[str, Any]:
-        principal = current_principal(request)
-        assert principal is not None
+    async def rubric(
+        self, request: Request, code: FromPath[str], data: JSONBody[RubricIn],
+        principal: Authenticated,
+    ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
             return await service.new_rubric_version(
                 conn, code, body(request, RubricIn).rubric, principal.name
             )
 
     @get("/{code:str}/rubrics", opt=ADMIN, summary="Every rubric version of the round")
-    async def rubrics(self, request: Request, code: str) -> list[dict[str, Any]]:
+    async def rubrics(self, request: Request, code: FromPath[str]) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
             await service.require_round(conn, code)
             rows = await conn.fetch(SQL.rubric_versions, code)
@@ -103,14 +105,14 @@ class RoundsController(Controller):
         status_code=HTTP_200_OK,
         summary="Recompute every scorecard with the latest rubric",
     )
-    async def rescore(self, request: Request, code: str) -> dict[str, Any]:
+    async def rescore(self, request: Request, code: FromPath[str]) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
             return await service.rescore_round(conn, code)
 
     @put("/{code:str}/reviewers/{user:str}", opt=ADMIN, summary="Assign a reviewer to the round")
-    async def assign(self, request: Request, code: str, user: str) -> dict[str, str]:
-        principal = current_principal(request)
-        assert principal is not None
+    async def assign(
+        self, request: Request, code: FromPath[str], user: FromPath[str], principal: Authenticated
+    ) -> dict[str, str]:
         async with request.app.state.pool.acquire() as conn:
             await service.require_round(conn, code)
             found = await conn.fetchrow(SQL.reviewer_user, user)
@@ -120,20 +122,22 @@ class RoundsController(Controller):
         return {"round": code, "reviewer": user}
 
     @delete("/{code:str}/reviewers/{user:str}", opt=ADMIN, summary="Remove a reviewer")
-    async def unassign(self, request: Request, code: str, user: str) -> None:
+    async def unassign(
+        self, request: Request, code: FromPath[str], user: FromPath[str]
+    ) -> None:
         async with request.app.state.pool.acquire() as conn:
             await conn.execute(SQL.unassign_reviewer, code, user)
 
     @get("/{code:str}/reviewers", opt=PANEL, summary="The round's panel")
-    async def reviewers(self, request: Request, code: str) -> list[dict[str, Any]]:
+    async def reviewers(self, request: Request, code: FromPath[str]) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
             rows = await conn.fetch(SQL.round_reviewers, code)
         return [msgspec.to_builtins(dict(r)) for r in rows]
 
     @get("/{code:str}/ranking", opt=PANEL, summary="Candidates ranked, with sub-scores and gates")
-    async def ranking(self, request: Request, code: str) -> dict[str, Any]:
-        principal = current_principal(request)
-        assert principal is not None
+    async def ranking(
+        self, request: Request, code: FromPath[str], principal: Authenticated
+    ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
             await service.require_round(conn, code)
             return await joint_view(conn, principal, await ranking(conn, code))
@@ -144,7 +148,9 @@ class RoundsController(Controller):
         status_code=HTTP_200_OK,
         summary="Recommend the candidates that cover the most priority population",
     )
-    async def shortlist(self, request: Request, code: str, data: ShortlistIn) -> dict[str, Any]:
+    async def shortlist(
+        self, request: Request, code: FromPath[str], data: JSONBody[ShortlistIn]
+    ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
             await service.require_round(conn, code)
             return await recommend(conn, code, body(request, ShortlistIn))

@@ -19,9 +19,8 @@ ACTOR = "fixtures"
 
 def _validated(raw: dict[str, Any]) -> Application:
     app, errors = collect(Application, raw)
-    if errors:
+    if errors or app is None:
         raise ValueError(f"fixture {raw.get('legal_name')} is invalid: {errors}")
-    assert app is not None
     return app
 
 

@@ -10,21 +10,12 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from service.applications import service as applications
-from service.auth import current_principal
-from service.auth.principal import Principal
+from service.auth import Authenticated
 from service.http.body import body
-from service.http.problems import Unauthorized
 from service.visits import service
 from service.visits.schemas import SiteVisitIn, TrainingIn
 
 PANEL = {"roles": ("reviewer",)}
-
-
-def caller(request: Request) -> Principal:
-    principal = current_principal(request)
-    if principal is None:
-        raise Unauthorized("A valid bearer token is required.", "需要有效的访问令牌。")
-    return principal
 
 
 class VisitsController(Controller):
@@ -32,9 +23,11 @@ class VisitsController(Controller):
     tags = ["review"]
 
     @get("/site-visits", opt=PANEL, summary="On-site checks of the candidate's stores")
-    async def visits(self, request: Request, application_id: FromPath[UUID]) -> list[Any]:
+    async def visits(
+        self, request: Request, application_id: FromPath[UUID], principal: Authenticated
+    ) -> list[Any]:
         async with request.app.state.pool.acquire() as conn:
-            await applications.fetch(conn, application_id, caller(request))
+            await applications.fetch(conn, application_id, principal)
             return await service.visits_of(conn, application_id)
 
     @post(
@@ -44,9 +37,9 @@ class VisitsController(Controller):
         summary="Record an on-site check (checklist, notes, photos from its documents)",
     )
     async def visit(
-        self, request: Request, application_id: FromPath[UUID], data: JSONBody[SiteVisitIn]
+        self, request: Request, application_id: FromPath[UUID], data: JSONBody[SiteVisitIn],
+        principal: Authenticated,
     ) -> dict[str, Any]:
-        principal = caller(request)
         async with request.app.state.pool.acquire() as conn:
             await applications.fetch(conn, application_id, principal)
             return await service.record_visit(
@@ -54,9 +47,11 @@ class VisitsController(Controller):
             )
 
     @get("/trainings", opt=PANEL, summary="Training sessions of the merchant's staff")
-    async def trainings(self, request: Request, application_id: FromPath[UUID]) -> list[Any]:
+    async def trainings(
+        self, request: Request, application_id: FromPath[UUID], principal: Authenticated
+    ) -> list[Any]:
         async with request.app.state.pool.acquire() as conn:
-            await applications.fetch(conn, application_id, caller(request))
+            await applications.fetch(conn, application_id, principal)
             return await service.trainings_of(conn, application_id)
 
     @post(
@@ -66,9 +61,9 @@ class VisitsController(Controller):
         summary="Record a training session (approved merchants only)",
     )
     async def training(
-        self, request: Request, application_id: FromPath[UUID], data: JSONBody[TrainingIn]
+        self, request: Request, application_id: FromPath[UUID], data: JSONBody[TrainingIn],
+        principal: Authenticated,
     ) -> dict[str, Any]:
-        principal = caller(request)
         async with request.app.state.pool.acquire() as conn:
             await applications.fetch(conn, application_id, principal)
             return await service.record_training(
