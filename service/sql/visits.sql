@@ -33,3 +33,13 @@ RETURNING id, recorded_at;
 -- name: trainings_of
 SELECT id, held_on, trainer, attendees, recorded_by, recorded_at
 FROM training_sessions WHERE application_id = $1 ORDER BY held_on, recorded_at;
+
+-- name: count_site_photos
+SELECT count(*) FROM application_documents WHERE application_id = $1 AND kind = 'site_visit_photo';
+
+-- name: insert_site_photo
+-- A photo taken on a site visit, kept with the application's documents (panel-readable).
+INSERT INTO application_documents (application_id, kind, filename, media_type, size_bytes,
+    sha256, content, uploaded_by)
+VALUES ($1, 'site_visit_photo', $2, $3, $4, $5, $6, $7)
+RETURNING id, uploaded_at;

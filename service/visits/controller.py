@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from service.applications import service as applications
 from service.auth import Authenticated
+from service.documents.content import check
+from service.documents.controller import read_capped
 from service.http.body import body
 from service.visits import service
 from service.visits.schemas import SiteVisitIn, TrainingIn
 
 PANEL = {"roles": ("reviewer",)}
+STREAM_CEILING = 64 * 1024 * 1024  # the route's own cap; the document setting applies below
 
 
 class VisitsController(Controller):
@@ -45,6 +48,28 @@ class VisitsController(Controller):
             return await service.record_visit(
                 conn, principal, application_id, body(request, SiteVisitIn)
             )
+
+    @post(
+        "/site-visit-photos",
+        opt=PANEL,
+        request_max_body_size=STREAM_CEILING,
+        status_code=HTTP_201_CREATED,
+        summary="Upload a photo taken on a site visit (the image as the body)",
+    )
+    async def photo(
+        self,
+        request: Request,
+        application_id: FromPath[UUID],
+        principal: Authenticated,
+        filename: Annotated[str, QueryParameter(min_length=1, max_length=400)],
+    ) -> dict[str, Any]:
+        pool = request.app.state.pool
+        async with pool.acquire() as conn:  # who first; a slow upload holds no connection
+            await applications.fetch(conn, application_id, principal)
+        data = await read_capped(request, request.app.state.settings.document_max_bytes)
+        checked = check(data, filename, request.headers.get("content-type", ""))
+        async with pool.acquire() as conn:
+            return await service.store_photo(conn, principal, application_id, checked, data)
 
     @get("/trainings", opt=PANEL, summary="Training sessions of the merchant's staff")
     async def trainings(

@@ -10,7 +10,14 @@ import msgspec
 
 from service.applications.repository import audit
 from service.auth.principal import Principal
-from service.http.problems import Conflict, FieldError, NotFound, invalid
+from service.documents.content import Checked
+from service.http.problems import (
+    Conflict,
+    FieldError,
+    NotFound,
+    UnsupportedMediaType,
+    invalid,
+)
 from service.visits.repository import SQL
 from service.visits.schemas import SiteVisitIn, TrainingIn
 
@@ -55,6 +62,35 @@ async def record_visit(
     return {"id": str(row["id"]), "application_id": str(application_id),
             **msgspec.to_builtins(visit), "photo_ids": [str(p) for p in photos],
             "visitor": principal.name, "recorded_at": row["recorded_at"].isoformat()}
+
+
+MAX_SITE_PHOTOS = 30
+
+
+async def store_photo(
+    conn: asyncpg.Connection, principal: Principal, application_id: UUID, checked: Checked,
+    data: bytes,
+) -> dict[str, Any]:
+    """A photo of a site visit, stored as a document of the application (kind
+    `site_visit_photo`), to be named in a visit's `photo_ids`. Images only."""
+    if not checked.media_type.startswith("image/"):
+        raise UnsupportedMediaType("A site-visit photo is a JPEG or PNG image.",
+                                   "实地核查照片须为 JPG 或 PNG 图片。")
+    async with conn.transaction():
+        await _application(conn, application_id)
+        if await conn.fetchval(SQL.count_site_photos, application_id) >= MAX_SITE_PHOTOS:
+            raise Conflict(f"At most {MAX_SITE_PHOTOS} site-visit photos per application.",
+                           f"每份申请最多 {MAX_SITE_PHOTOS} 张实地核查照片。")
+        row = await conn.fetchrow(
+            SQL.insert_site_photo, application_id, checked.filename, checked.media_type,
+            checked.size, checked.sha256, data, principal.name,
+        )
+        await audit(conn, application_id, "document_uploaded", principal.name, None, None,
+                    details={"document_id": str(row["id"]), "kind": "site_visit_photo",
+                             "sha256": checked.sha256.hex(), "size_bytes": checked.size})
+    return {"id": str(row["id"]), "kind": "site_visit_photo", "filename": checked.filename,
+            "media_type": checked.media_type, "size_bytes": checked.size,
+            "download_url": f"/api/v1/applications/{application_id}/documents/{row['id']}"}
 
 
 async def record_training(

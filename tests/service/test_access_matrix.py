@@ -119,6 +119,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "GET /api/v1/applications/{application_id}/joint-status": frozenset({"reviewer", "admin"}),
     "GET /api/v1/applications/{application_id}/site-visits": frozenset({"reviewer", "admin"}),
     "POST /api/v1/applications/{application_id}/site-visits": frozenset({"reviewer", "admin"}),
+    "POST /api/v1/applications/{application_id}/site-visit-photos": frozenset(
+        {"reviewer", "admin"}
+    ),
     "GET /api/v1/applications/{application_id}/trainings": frozenset({"reviewer", "admin"}),
     "POST /api/v1/applications/{application_id}/trainings": frozenset({"reviewer", "admin"}),
     # field leads: any staff member records and invites; the link opens for anyone holding

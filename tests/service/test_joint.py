@@ -14,6 +14,7 @@ from service.seed.loader import _items
 from service.seed.organisations import load_organisations
 from service.seed.rounds import load_applications, load_network
 from tests.factories import merchant, store
+from tests.samples import pdf, png
 from tests.support import bearer
 
 ZLB = "110105013029"  # 中路北社区, 团结湖街道 (street 110105013)
@@ -242,6 +243,29 @@ async def test_site_visit_checks_its_store_and_photos(
     listed = await client.get(f"/api/v1/applications/{app['id']}/site-visits",
                               headers=joint["foundation"])
     assert listed.json() == []
+
+    # A photo taken on the visit: uploaded by the reviewer, kept with the documents.
+    photos = f"/api/v1/applications/{app['id']}/site-visit-photos"
+    not_image = await client.post(photos, params={"filename": "记录.pdf"}, content=pdf(),
+                                  headers={**joint["foundation"],
+                                           "Content-Type": "application/pdf"})
+    assert not_image.status_code == 415
+    photo = await client.post(photos, params={"filename": "货架.png"}, content=png(),
+                              headers={**joint["foundation"], "Content-Type": "image/png"})
+    assert photo.status_code == 201, photo.text
+    photo_id = photo.json()["id"]
+    visit = await client.post(
+        f"/api/v1/applications/{app['id']}/site-visits", headers=joint["foundation"],
+        json={"visited_on": "2026-11-21", "essentials_stocked": True, "till_ready": True,
+              "delivery_means": False, "trained_staff": 0, "photo_ids": [photo_id]},
+    )
+    assert visit.status_code == 201, visit.text
+    docs = await client.get(f"/api/v1/applications/{app['id']}/documents",
+                            headers=joint["foundation"])
+    assert [d["kind"] for d in docs.json()] == ["site_visit_photo"]
+    card = await client.get(f"/api/v1/applications/{app['id']}/scorecard",
+                            headers=joint["foundation"])
+    assert card.json()["evidence"]["site_visits"][0]["photo_ids"] == [photo_id]
 
 
 async def test_invitation_is_single_use_and_expires(
