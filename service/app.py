@@ -8,6 +8,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 
 from service.applications.controller import ApplicationsController
 from service.applications.limits import Limits, use_app_limits
+from service.applications.notifications import NotificationsController
 from service.auth import authorize
 from service.auth.cache import PrincipalCache
 from service.auth.controller import MeController, UsersController
@@ -29,7 +30,6 @@ from service.http.openapi import OfflineSwagger, document_problems
 from service.http.ratelimit import SlidingWindow
 from service.leads.controller import InvitationsController, LeadsController
 from service.notify import lifespan as notify
-from service.notify.controller import NotificationsController
 from service.organisations.controller import JointRulesController, OrganisationsController
 from service.registry import (
     CoverageController,
@@ -44,6 +44,7 @@ from service.rounds.controller import RoundsController
 from service.visits.controller import VisitsController
 from service.web import WEB_HANDLERS
 from service.web.tiles import tiles_from
+from service.wiring import wire
 
 API_CONTROLLERS: list[type] = [
     CommunitiesController,
@@ -77,6 +78,7 @@ async def before_request(request: Request) -> None:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    wire()
     configure_logging(settings.log_level)
     notify.check(settings)
     async def open_pool(app: Litestar) -> None:

@@ -367,7 +367,7 @@ async def _with_conn(dsn: str, fn):  # type: ignore[no-untyped-def]
 @click.option("--role", type=click.Choice(["reviewer", "dispatcher", "admin"]), required=True)
 @click.option("--can-decide", is_flag=True, help="Reviewer may record decisions")
 def users_add(name: str, role: str, can_decide: bool) -> None:
-    from service.auth.store import add_user
+    from service.auth.repository import add_user
 
     dsn, _cluster, _started = _prepare(_settings())
     try:
@@ -382,7 +382,7 @@ def users_add(name: str, role: str, can_decide: bool) -> None:
 @users.command("token", help="Issue another token for a user and print it.")
 @click.argument("name")
 def users_token(name: str) -> None:
-    from service.auth.store import issue_token
+    from service.auth.repository import issue_token
 
     dsn, _cluster, _started = _prepare(_settings())
     token = asyncio.run(_with_conn(dsn, lambda c: issue_token(c, name)))
@@ -394,7 +394,7 @@ def users_token(name: str) -> None:
 @users.command("revoke", help="Revoke every token of a user.")
 @click.argument("name")
 def users_revoke(name: str) -> None:
-    from service.auth.store import revoke_tokens
+    from service.auth.repository import revoke_tokens
 
     dsn, _cluster, _started = _prepare(_settings())
     count = asyncio.run(_with_conn(dsn, lambda c: revoke_tokens(c, name)))

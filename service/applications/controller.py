@@ -9,21 +9,21 @@ import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
+from geo import CRS
 from service.applications import service
 from service.applications.outcome import decision_view
-from service.applications.repository import SQL, info_requests
 from service.applications.schemas import Application, Withdrawal
 from service.applications.views import application_view, store_view
 from service.auth import Authenticated, MaybeAuthenticated
 from service.http import idempotency
 from service.http.body import body
-from service.http.problems import BadRequest
+from service.problems import BadRequest
 
 STAFF = ("admin", "reviewer", "dispatcher")
 ANYONE_WITH_ACCESS = {"roles": STAFF, "applicant": True}
 # Only the applicant changes its own application; admins may act for it.
 APPLICANT_OR_ADMIN = {"roles": ("admin",), "applicant": True}
-Crs = Literal["wgs84", "gcj02", "bd09"]
+Crs = CRS  # the one definition is geo.CRS
 
 
 def _etag(version: int) -> dict[str, str]:
@@ -109,9 +109,7 @@ class ApplicationsController(Controller):
         per_page: int = Parameter(default=20, ge=1, le=100),
     ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
-            rows = await conn.fetch(
-                SQL.list_applications, round, status, kind, per_page, (page - 1) * per_page
-            )
+            rows = await service.listing(conn, round, status, kind, page, per_page)
         return {
             "items": [application_view(r, principal, full=False) for r in rows],
             "page": page,
@@ -129,8 +127,8 @@ class ApplicationsController(Controller):
     ) -> Response[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
             row = await service.fetch(conn, application_id, principal)
-            stores = await conn.fetch(SQL.get_stores, application_id)
-            requests = await info_requests(conn, application_id)
+            stores = await service.stores_of(conn, application_id)
+            requests = await service.info_requests(conn, application_id)
             decision = await decision_view(conn, application_id, row["status"], row["kind"])
         view = application_view(row, principal)
         view["stores"] = [store_view(s, crs) for s in stores]
@@ -186,6 +184,4 @@ class ApplicationsController(Controller):
         self, request: Request, application_id: FromPath[UUID], principal: Authenticated
     ) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
-            await service.fetch(conn, application_id, principal)
-            rows = await conn.fetch(SQL.audit_trail, str(application_id))
-        return [{**dict(r), "at": r["at"].isoformat()} for r in rows]
+            return await service.audit_trail(conn, application_id, principal)

@@ -3,33 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-import msgspec
 from msgspec import Meta
 
-from geo import ShapeResult, in_china, polygon_from_geojson, reach_problems, to_wgs84
+from geo import CRS, ShapeResult, in_china, polygon_from_geojson, reach_problems, to_wgs84
 from service.applications.fields import (
     CapabilityCode,
     CategoryCode,
     CommunityCode,
-    Coordinate,
     CreditCode,
     Mobile,
     RoundCode,
     WechatMchId,
 )
 from service.applications.limits import limits
-from service.validation import Invalid
+from service.validation import Coordinate, Invalid, Strict
 
-CRS = Literal["wgs84", "gcj02", "bd09"]
 Name = Annotated[str, Meta(min_length=1, max_length=100)]
 LegalName = Annotated[str, Meta(min_length=2, max_length=200)]
 GeoJsonObject = Annotated[dict[str, Any], Meta(description="GeoJSON Polygon or MultiPolygon")]
-
-
-class Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Unknown fields are errors: a typo must not silently drop data."""
 
 
 class Contact(Strict):

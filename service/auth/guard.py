@@ -13,9 +13,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.handlers.base import BaseRouteHandler
 
 from service.auth.principal import Principal
-from service.auth.store import find_principal
+from service.auth.repository import find_principal
 from service.auth.tokens import hash_token
-from service.http.problems import Forbidden, NotFound, Unauthorized
+from service.problems import Forbidden, NotFound, Unauthorized
 
 _BEARER = "bearer "
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="boai"'}

@@ -22,7 +22,7 @@ from service.dispatch.schemas import (
     RouteRequest,
 )
 from service.http.body import body
-from service.http.problems import NotFound
+from service.problems import NotFound
 from service.registry.params import DISPATCH
 from service.registry.places import service_day
 from service.registry.schemas import CrsName

@@ -16,19 +16,15 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, Parameter
 
 from service.applications import service as applications
-from service.applications.lifecycle import FINAL, STATUS_ZH
-from service.applications.repository import audit
 from service.auth.guard import Authenticated
-from service.db.queries import load
+from service.documents import service as documents
 from service.documents.content import check
 from service.documents.kinds import DOCUMENT_KINDS, KIND_PATTERN
-from service.http.problems import Conflict, NotFound, PayloadTooLarge
+from service.problems import PayloadTooLarge
 
-SQL = load("documents")
 # The applicant uploads for its own application (admins may act for it); the panel reads.
 UPLOADERS = {"roles": ("admin",), "applicant": True}
 READERS = {"roles": ("admin", "reviewer"), "applicant": True}
-MAX_DOCUMENTS = 30
 _STREAM_CEILING = 64 * 1024 * 1024  # the route's own cap; the setting is enforced below
 
 
@@ -97,43 +93,8 @@ class DocumentsController(Controller):
         data = await read_capped(request, request.app.state.settings.document_max_bytes)
         checked = check(data, filename, request.headers.get("content-type", ""))
         actor = principal.name if principal.is_staff else applications.APPLICANT_ACTOR
-        async with pool.acquire() as conn, conn.transaction():
-            status = await conn.fetchval(SQL.lock_application_status, application_id)
-            if status in FINAL:
-                raise Conflict(
-                    f"An application in state {status!r} takes no more documents.",
-                    f"申请已{STATUS_ZH[status]}，不能再上传材料。",
-                )
-            if await conn.fetchval(SQL.count_documents, application_id) >= MAX_DOCUMENTS:
-                raise Conflict(
-                    f"An application holds at most {MAX_DOCUMENTS} documents.",
-                    f"每份申请最多上传 {MAX_DOCUMENTS} 个文件。",
-                )
-            row = await conn.fetchrow(
-                SQL.insert_document,
-                application_id,
-                kind,
-                checked.filename,
-                checked.media_type,
-                checked.size,
-                checked.sha256,
-                data,
-                actor,
-            )
-            await audit(
-                conn,
-                application_id,
-                "document_uploaded",
-                actor,
-                None,
-                None,
-                details={
-                    "document_id": str(row["id"]),
-                    "kind": kind,
-                    "sha256": checked.sha256.hex(),
-                    "size_bytes": checked.size,
-                },
-            )
+        async with pool.acquire() as conn:
+            row = await documents.store(conn, application_id, kind, checked, data, actor)
         view = document_view(
             application_id,
             {
@@ -154,7 +115,7 @@ class DocumentsController(Controller):
     ) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
             await applications.fetch(conn, application_id, principal)
-            rows = await conn.fetch(SQL.list_documents, application_id)
+            rows = await documents.listing(conn, application_id)
         return [document_view(application_id, r) for r in rows]
 
     @get(
@@ -172,9 +133,7 @@ class DocumentsController(Controller):
     ) -> Response[bytes]:
         async with request.app.state.pool.acquire() as conn:
             await applications.fetch(conn, application_id, principal)
-            row = await conn.fetchrow(SQL.get_document, application_id, document_id)
-        if row is None:
-            raise NotFound("No such document.", "文件不存在。")
+            row = await documents.get(conn, application_id, document_id)
         return Response(
             row["content"],
             media_type=row["media_type"],

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from litestar import Request
 from litestar.exceptions import InternalServerException
 
-from service.http.problems import BadRequest, FieldError, MalformedBody, UnsupportedMediaType
+from service.problems import BadRequest, FieldError, MalformedBody, UnsupportedMediaType
 from service.validation import decode_and_collect
 from service.validation.normalise import bad_character, describe
 

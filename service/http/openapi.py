@@ -31,7 +31,7 @@ from litestar.openapi.spec import (
 )
 from litestar.routes import HTTPRoute
 
-from service.http.problems import PROBLEM_JSON
+from service.problems import PROBLEM_JSON
 
 _STRING = Schema(type=OpenAPIType.STRING)
 PROBLEM_DETAILS = Schema(

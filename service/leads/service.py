@@ -15,9 +15,9 @@ import msgspec
 
 from service.auth.principal import Principal
 from service.auth.tokens import hash_token, new_token
-from service.http.problems import Conflict, FieldError, NotFound, invalid
 from service.leads.repository import SQL
 from service.leads.schemas import LeadIn
+from service.problems import Conflict, FieldError, NotFound, invalid
 
 INVITE_PREFIX = "inv_"
 GAP_RADIUS_M = 3000  # a lead "near" a community: within this distance of its boundary

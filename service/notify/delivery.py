@@ -19,7 +19,7 @@ from pgqueuer import Job, RetryRequested
 
 from service.config import Settings
 from service.db.pool import Database
-from service.notify.outbox import SQL
+from service.notify import repository as repo
 from service.notify.signing import EVENT_ID_HEADER, SIGNATURE_HEADER, sign
 
 log = logging.getLogger("boai.notify")
@@ -56,17 +56,17 @@ class Deliverer:
         event_id = UUID(bytes=job.payload)
         retry_in: timedelta | None = None
         async with self.db.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(SQL.claim_event, event_id)
+            row = await repo.claim_event(conn, event_id)
             # None: being delivered by another worker right now (or gone); not pending:
             # delivered or given up already.
             if row is None or row["status"] != "pending":
                 return
             error = await self._post(row)
             if error is None:
-                await conn.execute(SQL.mark_delivered, event_id)
+                await repo.mark_delivered(conn, event_id)
                 return
             final = row["attempts"] + 1 >= self.settings.webhook_max_attempts
-            await conn.execute(SQL.mark_attempt_failed, event_id, error, final)
+            await repo.mark_attempt_failed(conn, event_id, error, final)
             if final:
                 log.warning("notification %s failed for good: %s", event_id, error)
             else:

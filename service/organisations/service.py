@@ -11,9 +11,9 @@ import asyncpg
 import msgspec
 
 from service.auth.principal import Principal
-from service.http.problems import FieldError, NotFound, invalid
 from service.organisations.repository import SQL
 from service.organisations.schemas import AREA_KINDS, JointRulesIn, OrganisationIn
+from service.problems import FieldError, NotFound, invalid
 
 
 class Area(msgspec.Struct, frozen=True):

@@ -12,14 +12,14 @@ from litestar.status_codes import HTTP_201_CREATED
 from service.auth import Authenticated
 from service.communities.controller import community_feature
 from service.communities.repository import list_communities
-from service.dispatch.ranking import rank
 from service.http.body import body
-from service.http.problems import BadRequest, FieldError, NotFound
+from service.problems import BadRequest, FieldError, NotFound
 from service.registry import coverage as cov
 from service.registry import repository as repo
 from service.registry.disaster import declare, lift, listing
 from service.registry.params import DISPATCH, READ, categories
 from service.registry.places import point_answer, point_in, service_day
+from service.registry.ranking import rank
 from service.registry.schemas import (
     CommunityRef,
     CoverageFeatures,

@@ -13,10 +13,9 @@ from service.applications import service as applications
 from service.applications.controller import if_match_version
 from service.auth.guard import Authenticated
 from service.http.body import body
-from service.http.problems import NotFound
 from service.review import service
 from service.review.schemas import ConflictIn, DecisionIn, InfoRequestIn, ReviewIn
-from service.review.scorecards import SQL
+from service.review.scorecards import stored_scorecard
 from service.visits.service import evidence
 
 PANEL = {"roles": ("reviewer",)}
@@ -36,12 +35,10 @@ class ReviewController(Controller):
     ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
             await applications.fetch(conn, application_id, principal)
-            row = await conn.fetchrow(SQL.get_scorecard, application_id)
-            if row is None:
-                raise NotFound("No scorecard yet.", "尚无评分卡。")
+            card = await stored_scorecard(conn, application_id)
             # What the field saw (site visits, training) next to what was declared: staff only.
-            seen = await evidence(conn, application_id) if principal.is_staff else None
-        return {**row["card"], "computed_at": row["computed_at"].isoformat(), "evidence": seen}
+            card["evidence"] = await evidence(conn, application_id) if principal.is_staff else None
+            return card
 
     @get("/reviews", opt=PANEL, summary="The panel's reviews")
     async def reviews(

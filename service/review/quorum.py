@@ -13,10 +13,10 @@ from typing import Any
 
 import asyncpg
 
-from service.http.problems import Conflict
 from service.organisations.repository import SQL
 from service.organisations.schemas import KIND_ZH
 from service.organisations.service import Area, joint_rules
+from service.problems import Conflict
 
 
 def _missing(code: str, en: str, zh: str, **extra: Any) -> dict[str, Any]:

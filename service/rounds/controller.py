@@ -12,11 +12,9 @@ from msgspec import Meta
 
 from service.auth import Authenticated
 from service.http.body import body
-from service.http.problems import NotFound
 from service.review.joint_ranking import joint_view
 from service.review.ranking import ranking, recommend
 from service.review.schemas import ShortlistIn
-from service.review.scorecards import SQL
 from service.rounds import service
 
 ADMIN = {"roles": ("admin",)}
@@ -60,17 +58,7 @@ class RoundsController(Controller):
     )
     async def list(self, request: Request, principal: Authenticated) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
-            rows = await conn.fetch(SQL.list_rounds)
-            panels = await conn.fetch(SQL.rounds_on_panel, principal.user_id)
-        mine = {r["round_code"] for r in panels}
-        # Said up front, so a reviewer off the panel learns it before filling in scores.
-        return [
-            {
-                **msgspec.to_builtins(dict(r)),
-                "on_panel": principal.role == "admin" or r["code"] in mine,
-            }
-            for r in rows
-        ]
+            return await service.list_rounds(conn, principal)
 
     @patch("/{code:str}", opt=ADMIN, summary="Open or close a round")
     async def set_status(
@@ -78,8 +66,7 @@ class RoundsController(Controller):
     ) -> dict[str, str]:
         status = body(request, RoundStatus).status
         async with request.app.state.pool.acquire() as conn:
-            if await conn.fetchval(SQL.set_round_status, code, status) is None:
-                raise NotFound(f"No round {code!r}.", f"批次 {code} 不存在。")
+            await service.set_status(conn, code, status)
         return {"code": code, "status": status}
 
     @put("/{code:str}/rubric", opt=ADMIN, summary="New rubric version (rescore to apply)")
@@ -95,9 +82,7 @@ class RoundsController(Controller):
     @get("/{code:str}/rubrics", opt=ADMIN, summary="Every rubric version of the round")
     async def rubrics(self, request: Request, code: FromPath[str]) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
-            await service.require_round(conn, code)
-            rows = await conn.fetch(SQL.rubric_versions, code)
-        return [msgspec.to_builtins(dict(r)) for r in rows]
+            return await service.rubric_versions(conn, code)
 
     @post(
         "/{code:str}/rescore",
@@ -114,11 +99,7 @@ class RoundsController(Controller):
         self, request: Request, code: FromPath[str], user: FromPath[str], principal: Authenticated
     ) -> dict[str, str]:
         async with request.app.state.pool.acquire() as conn:
-            await service.require_round(conn, code)
-            found = await conn.fetchrow(SQL.reviewer_user, user)
-            if found is None or found["role"] not in ("reviewer", "admin"):
-                raise NotFound(f"No reviewer {user!r}.", f"评审 {user} 不存在。")
-            await conn.execute(SQL.assign_reviewer, code, user, principal.name)
+            await service.assign_reviewer(conn, code, user, principal.name)
         return {"round": code, "reviewer": user}
 
     @delete("/{code:str}/reviewers/{user:str}", opt=ADMIN, summary="Remove a reviewer")
@@ -126,13 +107,12 @@ class RoundsController(Controller):
         self, request: Request, code: FromPath[str], user: FromPath[str]
     ) -> None:
         async with request.app.state.pool.acquire() as conn:
-            await conn.execute(SQL.unassign_reviewer, code, user)
+            await service.unassign_reviewer(conn, code, user)
 
     @get("/{code:str}/reviewers", opt=PANEL, summary="The round's panel")
     async def reviewers(self, request: Request, code: FromPath[str]) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
-            rows = await conn.fetch(SQL.round_reviewers, code)
-        return [msgspec.to_builtins(dict(r)) for r in rows]
+            return await service.reviewers(conn, code)
 
     @get("/{code:str}/ranking", opt=PANEL, summary="Candidates ranked, with sub-scores and gates")
     async def ranking(

@@ -11,7 +11,7 @@ import msgspec
 from service.applications.repository import audit
 from service.auth.principal import Principal
 from service.documents.content import Checked
-from service.http.problems import (
+from service.problems import (
     Conflict,
     FieldError,
     NotFound,

@@ -294,7 +294,7 @@ async def test_illegal_transitions_are_409(
     from uuid import UUID
 
     from service.applications.service import transition
-    from service.http.problems import Conflict
+    from service.problems import Conflict
 
     created = (await client.post("/api/v1/applications", json=merchant(seed=40))).json()
     await conn.execute(
