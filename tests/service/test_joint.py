@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
-from service.auth.store import add_user
+from service.auth.repository import add_user
 from service.seed.loader import _items
 from service.seed.organisations import load_organisations
 from service.seed.rounds import load_applications, load_network

@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
-from service.auth.store import add_user
+from service.auth.repository import add_user
 from service.seed.loader import _items
 from service.seed.organisations import load_organisations
 from tests.factories import credit_code, merchant, store
