@@ -15,7 +15,7 @@ import msgspec
 
 from service.auth.principal import Principal
 from service.auth.tokens import hash_token, new_token
-from service.leads.repository import SQL
+from service.leads import repository as repo
 from service.leads.schemas import LeadIn
 from service.problems import Conflict, FieldError, NotFound, invalid
 
@@ -26,13 +26,13 @@ TARGET_STORES = 2  # fewer serving stores than this: the community lacks stores 
 
 
 async def record(conn: asyncpg.Connection, principal: Principal, lead: LeadIn) -> dict[str, Any]:
-    if not await conn.fetchval(SQL.round_is_open, lead.round):
+    if not await repo.round_is_open(conn, lead.round):
         raise invalid([FieldError("/round", "unknown_round", "No open recruitment round",
                                   "没有这个进行中的招募批次")])
     lon, lat = lead.location.wgs84()
     contact = lead.contact
-    row = await conn.fetchrow(
-        SQL.insert_lead, lead.merchant_name, lead.address, lon, lat,
+    row = await repo.insert_lead(
+        conn, lead.merchant_name, lead.address, lon, lat,
         contact.name if contact else "", contact.mobile if contact else "", lead.notes,
         lead.round, principal.user_id,
     )
@@ -43,9 +43,9 @@ async def record(conn: asyncpg.Connection, principal: Principal, lead: LeadIn) -
 async def leads_for(
     conn: asyncpg.Connection, principal: Principal, near_gaps: bool
 ) -> list[dict[str, Any]]:
-    org_id = await conn.fetchval(SQL.organisation_of_user, principal.user_id)
-    rows = await conn.fetch(
-        SQL.leads_for, principal.role == "admin", org_id, principal.user_id,
+    org_id = await repo.organisation_of_user(conn, principal.user_id)
+    rows = await repo.leads_for(
+        conn, principal.role == "admin", org_id, principal.user_id,
         GAP_RADIUS_M, TARGET_STORES, WALK_M,
     )
     items = [msgspec.to_builtins(dict(r)) for r in rows]
@@ -53,11 +53,11 @@ async def leads_for(
 
 
 async def _lead(conn: asyncpg.Connection, principal: Principal, lead_id: UUID) -> asyncpg.Record:
-    lead = await conn.fetchrow(SQL.lead_for_update, lead_id)
+    lead = await repo.lead_for_update(conn, lead_id)
     if lead is None:
         raise NotFound("No such lead.", "线索不存在。")
     if principal.role != "admin" and lead["recorded_by"] != principal.user_id:
-        org = await conn.fetchval(SQL.organisation_of_user, principal.user_id)
+        org = await repo.organisation_of_user(conn, principal.user_id)
         if org is None or org != lead["organisation_id"]:
             raise NotFound("No such lead.", "线索不存在。")
     return lead
@@ -71,8 +71,8 @@ async def invite(
         if lead["application_id"] is not None:
             raise Conflict("This merchant has applied already.", "该商家已经提交过申请。")
         token = new_token(INVITE_PREFIX)
-        expires = await conn.fetchval(
-            SQL.insert_invitation, lead_id, hash_token(token), valid_days, principal.name
+        expires = await repo.insert_invitation(
+            conn, lead_id, hash_token(token), valid_days, principal.name
         )
     return {"lead_id": str(lead_id), "token": token, "url": f"/apply#invite={token}",
             "expires_at": expires.isoformat(),
@@ -90,7 +90,7 @@ def _refusal(row: asyncpg.Record | None) -> Exception:
 
 async def open_invitation(conn: asyncpg.Connection, token: str) -> dict[str, Any]:
     """What the lead knows, to prefill /apply: does not use the invitation up."""
-    row = await conn.fetchrow(SQL.invitation_by_hash, hash_token(token))
+    row = await repo.invitation_by_hash(conn, hash_token(token))
     if row is None or row["used_at"] is not None or row["expired"] or row["application_id"]:
         raise _refusal(row)
     return {
@@ -108,13 +108,13 @@ async def redeem(conn: asyncpg.Connection, token: str, application_id: UUID) -> 
     """The application came from this invitation: use it up and link the lead, once."""
     digest = hash_token(token)
     async with conn.transaction():
-        lead_id = await conn.fetchval(SQL.use_invitation, digest)
+        lead_id = await repo.use_invitation(conn, digest)
         if lead_id is None:
-            raise _refusal(await conn.fetchrow(SQL.invitation_by_hash, digest))
-        await conn.execute(SQL.link_application, lead_id, application_id)
+            raise _refusal(await repo.invitation_by_hash(conn, digest))
+        await repo.link_application(conn, lead_id, application_id)
     return {"lead_id": str(lead_id), "application_id": str(application_id)}
 
 
 async def conversion(conn: asyncpg.Connection) -> list[dict[str, Any]]:
-    return [dict(r) for r in await conn.fetch(SQL.conversion)]
+    return [dict(r) for r in await repo.conversion(conn)]
 

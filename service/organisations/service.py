@@ -11,7 +11,7 @@ import asyncpg
 import msgspec
 
 from service.auth.principal import Principal
-from service.organisations.repository import SQL
+from service.organisations import repository as repo
 from service.organisations.schemas import AREA_KINDS, JointRulesIn, OrganisationIn
 from service.problems import FieldError, NotFound, invalid
 
@@ -37,8 +37,8 @@ async def save_organisation(
     """Create or update (by code); every community and street must be known."""
     communities = list(dict.fromkeys(org.communities))
     streets = list(dict.fromkeys(org.streets))
-    known = {r["code"] for r in await conn.fetch(SQL.known_communities, communities)}
-    known_streets = {r["street"] for r in await conn.fetch(SQL.known_streets, streets)}
+    known = await repo.known_communities(conn, communities)
+    known_streets = await repo.known_streets(conn, streets)
     errors = [
         FieldError(f"/communities/{i}", "unknown_community", "Not a known community code",
                    "不是已登记社区的编码")
@@ -51,8 +51,8 @@ async def save_organisation(
     ]
     if errors:
         raise invalid(errors)
-    row = await conn.fetchrow(
-        SQL.insert_organisation, org.code, org.name, org.kind, communities, streets
+    row = await repo.upsert_organisation(
+        conn, org.code, org.name, org.kind, communities, streets
     )
     return {
         "code": org.code, "name": org.name, "kind": org.kind,
@@ -61,11 +61,11 @@ async def save_organisation(
 
 
 async def list_organisations(conn: asyncpg.Connection) -> list[dict[str, Any]]:
-    return [dict(r) for r in await conn.fetch(SQL.list_organisations)]
+    return [dict(r) for r in await repo.list_organisations(conn)]
 
 
 async def _organisation(conn: asyncpg.Connection, code: str) -> asyncpg.Record:
-    row = await conn.fetchrow(SQL.organisation_by_code, code)
+    row = await repo.organisation_by_code(conn, code)
     if row is None:
         raise NotFound(f"No organisation {code!r}.", f"组织 {code} 不存在。")
     return row
@@ -74,19 +74,19 @@ async def _organisation(conn: asyncpg.Connection, code: str) -> asyncpg.Record:
 async def add_member(conn: asyncpg.Connection, code: str, user: str, actor: str) -> None:
     """A staff user joins the organisation (leaving any other: one organisation each)."""
     org = await _organisation(conn, code)
-    if await conn.fetchval(SQL.add_member, user, org["id"], actor) is None:
+    if await repo.add_member(conn, user, org["id"], actor) is None:
         raise NotFound(f"No user {user!r}.", f"用户 {user} 不存在。")
 
 
 async def remove_member(conn: asyncpg.Connection, code: str, user: str) -> None:
     org = await _organisation(conn, code)
-    await conn.fetchval(SQL.remove_member, user, org["id"])
+    await repo.remove_member(conn, user, org["id"])
 
 
 async def organisation_of(conn: asyncpg.Connection, user_id: int | None) -> asyncpg.Record | None:
     if user_id is None:
         return None
-    return await conn.fetchrow(SQL.organisation_of_user, user_id)
+    return await repo.organisation_of_user(conn, user_id)
 
 
 async def area_of(conn: asyncpg.Connection, principal: Principal | None) -> Area | None:
@@ -110,19 +110,19 @@ async def require_in_area(
     area = await area_of(conn, principal)
     if area is None:
         return
-    if not await conn.fetchval(
-        SQL.application_in_area, application_id, list(area.communities), list(area.streets)
+    if not await repo.application_in_area(
+        conn, application_id, list(area.communities), list(area.streets)
     ):
         raise NotFound("No such application.", "申请不存在。")
 
 
 async def joint_rules(conn: asyncpg.Connection, round_code: str) -> dict[str, Any] | None:
-    row = await conn.fetchrow(SQL.get_joint_rules, round_code)
+    row = await repo.joint_rules(conn, round_code)
     return None if row is None else msgspec.to_builtins(dict(row))
 
 
 async def _require_round(conn: asyncpg.Connection, round_code: str) -> None:
-    if not await conn.fetchval(SQL.round_exists, round_code):
+    if not await repo.round_exists(conn, round_code):
         raise NotFound(f"No round {round_code!r}.", f"批次 {round_code} 不存在。")
 
 
@@ -144,12 +144,27 @@ async def put_rules(
         raise invalid([FieldError("/required", "duplicate_kind", "Each kind at most once",
                                   "每类组织只能列出一次")])
     required = msgspec.to_builtins(rules.required)
-    await conn.execute(
-        SQL.put_joint_rules, round_code, required, rules.quorum, rules.site_visit_required, actor
+    await repo.put_joint_rules(
+        conn, round_code, required, rules.quorum, rules.site_visit_required, actor
     )
     return await get_rules(conn, round_code)
 
 
 async def delete_rules(conn: asyncpg.Connection, round_code: str) -> None:
     await _require_round(conn, round_code)
-    await conn.execute(SQL.delete_joint_rules, round_code)
+    await repo.delete_joint_rules(conn, round_code)
+
+
+async def counted_reviews(conn: asyncpg.Connection, application_id: UUID) -> list[asyncpg.Record]:
+    """The reviews that count (no conflict declared), each with its reviewer's organisation."""
+    return await repo.counted_reviews(conn, application_id)
+
+
+async def org_reviews_in_round(conn: asyncpg.Connection, round_code: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in await repo.org_reviews_in_round(conn, round_code)]
+
+
+async def served_pilot_communities(
+    conn: asyncpg.Connection, application_id: UUID
+) -> list[asyncpg.Record]:
+    return await repo.served_pilot_communities(conn, application_id)

@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 
 from service.auth.principal import Principal
-from service.organisations.repository import SQL
+from service.organisations import service as organisations
 from service.organisations.service import area_of
 
 
@@ -59,9 +59,7 @@ async def joint_view(
     community reviewer to the candidates serving its area (the others are left out, as the
     application routes answer 404 for them). Ranks are kept: they are the round's."""
     area = await area_of(conn, principal)
-    orgs = side_by_side(
-        [dict(r) for r in await conn.fetch(SQL.org_reviews_in_round, result["round"])]
-    )
+    orgs = side_by_side(await organisations.org_reviews_in_round(conn, result["round"]))
     items = []
     for item in result["items"]:
         if area is not None and not area.covers_any(item["served_communities"]):

@@ -13,10 +13,11 @@ from typing import Any
 
 import asyncpg
 
-from service.organisations.repository import SQL
+from service.organisations import service as organisations
 from service.organisations.schemas import KIND_ZH
-from service.organisations.service import Area, joint_rules
+from service.organisations.service import Area
 from service.problems import Conflict
+from service.visits import service as visits
 
 
 def _missing(code: str, en: str, zh: str, **extra: Any) -> dict[str, Any]:
@@ -27,11 +28,11 @@ async def joint_status(
     conn: asyncpg.Connection, application: asyncpg.Record, decision: str | None = None
 ) -> dict[str, Any]:
     """What the round's joint rules still miss for this application (empty = may decide)."""
-    rules = await joint_rules(conn, application["round_code"])
+    rules = await organisations.joint_rules(conn, application["round_code"])
     if rules is None:
         return {"joint": False, "missing": []}
-    reviews = await conn.fetch(SQL.counted_reviews, application["id"])
-    communities = await conn.fetch(SQL.served_pilot_communities, application["id"])
+    reviews = await organisations.counted_reviews(conn, application["id"])
+    communities = await organisations.served_pilot_communities(conn, application["id"])
     missing: list[dict[str, Any]] = []
     if len(reviews) < rules["quorum"]:
         missing.append(_missing(
@@ -62,7 +63,7 @@ async def joint_status(
                 ))
     needs_visit = rules["site_visit_required"] and application["kind"] == "merchant"
     if needs_visit and decision in (None, "approved"):
-        if not await conn.fetchval(SQL.site_visit_count, application["id"]):
+        if not await visits.visit_count(conn, application["id"]):
             missing.append(_missing(
                 "site_visit", "a recorded site visit before approval",
                 "批准前需有一次实地核查记录",

@@ -95,6 +95,3 @@ SELECT c.code, c.name
 FROM scorecards s, jsonb_array_elements_text(s.card -> 'served_communities') AS x(code)
 JOIN communities c ON c.code = x.code AND c.is_pilot
 WHERE s.application_id = $1 ORDER BY c.code;
-
--- name: site_visit_count
-SELECT count(*) FROM site_visits WHERE application_id = $1;

@@ -43,3 +43,6 @@ INSERT INTO application_documents (application_id, kind, filename, media_type, s
     sha256, content, uploaded_by)
 VALUES ($1, 'site_visit_photo', $2, $3, $4, $5, $6, $7)
 RETURNING id, uploaded_at;
+
+-- name: site_visit_count
+SELECT count(*) FROM site_visits WHERE application_id = $1;

@@ -18,12 +18,12 @@ from service.problems import (
     UnsupportedMediaType,
     invalid,
 )
-from service.visits.repository import SQL
+from service.visits import repository as repo
 from service.visits.schemas import SiteVisitIn, TrainingIn
 
 
 async def _application(conn: asyncpg.Connection, application_id: UUID) -> asyncpg.Record:
-    row = await conn.fetchrow(SQL.application_kind_status, application_id)
+    row = await repo.application_kind_status(conn, application_id)
     if row is None:
         raise NotFound("No such application.", "申请不存在。")
     return row
@@ -36,13 +36,13 @@ async def record_visit(
     if app["kind"] != "merchant":
         raise Conflict("Only a merchant's stores are visited.", "只有商家的门店需要实地核查。")
     errors: list[FieldError] = []
-    if visit.store_id is not None and not await conn.fetchval(
-        SQL.store_of_application, application_id, visit.store_id
+    if visit.store_id is not None and not await repo.store_of_application(
+        conn, application_id, visit.store_id
     ):
         errors.append(FieldError("/store_id", "unknown_store", "Not a store of this application",
                                  "不是该申请的门店"))
     photos = list(dict.fromkeys(visit.photo_ids))
-    found = {r["id"] for r in await conn.fetch(SQL.image_documents, application_id, photos)}
+    found = await repo.image_documents(conn, application_id, photos)
     errors.extend(
         FieldError(f"/photo_ids/{i}", "unknown_photo",
                    "Not a photo uploaded to this application's documents",
@@ -52,8 +52,8 @@ async def record_visit(
     if errors:
         raise invalid(errors)
     async with conn.transaction():
-        row = await conn.fetchrow(
-            SQL.insert_site_visit, application_id, visit.store_id, visit.visited_on,
+        row = await repo.insert_site_visit(
+            conn, application_id, visit.store_id, visit.visited_on,
             principal.user_id, visit.essentials_stocked, visit.till_ready,
             visit.delivery_means, visit.trained_staff, visit.notes, photos,
         )
@@ -78,11 +78,11 @@ async def store_photo(
                                    "实地核查照片须为 JPG 或 PNG 图片。")
     async with conn.transaction():
         await _application(conn, application_id)
-        if await conn.fetchval(SQL.count_site_photos, application_id) >= MAX_SITE_PHOTOS:
+        if await repo.count_site_photos(conn, application_id) >= MAX_SITE_PHOTOS:
             raise Conflict(f"At most {MAX_SITE_PHOTOS} site-visit photos per application.",
                            f"每份申请最多 {MAX_SITE_PHOTOS} 张实地核查照片。")
-        row = await conn.fetchrow(
-            SQL.insert_site_photo, application_id, checked.filename, checked.media_type,
+        row = await repo.insert_site_photo(
+            conn, application_id, checked.filename, checked.media_type,
             checked.size, checked.sha256, data, principal.name,
         )
         await audit(conn, application_id, "document_uploaded", principal.name, None, None,
@@ -105,8 +105,8 @@ async def record_training(
         raise invalid([FieldError("/attendees", "empty", "Name at least one attendee",
                                   "请至少填写一名参训人员")])
     async with conn.transaction():
-        row = await conn.fetchrow(SQL.insert_training, application_id, session.held_on,
-                                  session.trainer, attendees, principal.name)
+        row = await repo.insert_training(conn, application_id, session.held_on,
+                                         session.trainer, attendees, principal.name)
         await audit(conn, application_id, "training", principal.name, None, None,
                     details={"training_id": str(row["id"]), "attendees": len(attendees)})
     return {"id": str(row["id"]), "held_on": str(session.held_on), "trainer": session.trainer,
@@ -114,13 +114,15 @@ async def record_training(
 
 
 async def visits_of(conn: asyncpg.Connection, application_id: UUID) -> list[dict[str, Any]]:
-    return [msgspec.to_builtins(dict(r)) for r in await conn.fetch(SQL.site_visits_of,
-                                                                    application_id)]
+    return [msgspec.to_builtins(dict(r)) for r in await repo.site_visits_of(conn, application_id)]
 
 
 async def trainings_of(conn: asyncpg.Connection, application_id: UUID) -> list[dict[str, Any]]:
-    return [msgspec.to_builtins(dict(r)) for r in await conn.fetch(SQL.trainings_of,
-                                                                    application_id)]
+    return [msgspec.to_builtins(dict(r)) for r in await repo.trainings_of(conn, application_id)]
+
+
+async def visit_count(conn: asyncpg.Connection, application_id: UUID) -> int:
+    return await repo.site_visit_count(conn, application_id)
 
 
 async def evidence(conn: asyncpg.Connection, application_id: UUID) -> dict[str, Any]:
