@@ -215,10 +215,18 @@ async def test_street_reviewer_sees_only_its_area(
         mine = await client.get(f"/api/v1/applications/{ours['id']}{path}",
                                 headers=joint["tuanjiehu"])
         assert mine.status_code == 200, (path, mine.text)
+    listed = await client.get("/api/v1/applications", headers=joint["tuanjiehu"],
+                              params={"per_page": 100})
+    assert ours["id"] in {i["id"] for i in listed.json()["items"]}
+    assert theirs["id"] not in {i["id"] for i in listed.json()["items"]}
+    assert listed.json()["total"] == len(listed.json()["items"])
     # The foundation is not confined to an area.
     everything = await client.get("/api/v1/rounds/beijing-2/ranking",
                                   headers=joint["foundation"])
     assert {ours["id"], theirs["id"]} <= {i["id"] for i in everything.json()["items"]}
+    all_listed = await client.get("/api/v1/applications", headers=joint["foundation"],
+                                  params={"per_page": 100})
+    assert theirs["id"] in {i["id"] for i in all_listed.json()["items"]}
     assert everything.json()["scope"] is None
 
 
