@@ -33,7 +33,9 @@ from service.http.header_limit import HeaderLimitMiddleware
 from service.http.logging import RequestIdMiddleware, configure_logging
 from service.http.openapi import OfflineSwagger, document_problems
 from service.http.ratelimit import SlidingWindow
+from service.leads.controller import InvitationsController, LeadsController
 from service.notify import lifespan as notify
+from service.organisations.controller import JointRulesController, OrganisationsController
 from service.registry import (
     CoverageController,
     DisasterAreasController,
@@ -42,7 +44,9 @@ from service.registry import (
 )
 from service.registry.coverage_cache import CoverageCache
 from service.review.controller import ReviewController
+from service.review.joint_controller import JointStatusController
 from service.rounds.controller import RoundsController
+from service.visits.controller import VisitsController
 from service.web import WEB_HANDLERS
 from service.web.tiles import tiles_from
 from service.wiring import wire
@@ -65,6 +69,13 @@ API_CONTROLLERS: list[type] = [
     StoreFilesController,
     ChainController,
     ChangeRequestsController,
+    # issue 17: joint assessment and field recruitment
+    OrganisationsController,
+    JointRulesController,
+    JointStatusController,
+    VisitsController,
+    LeadsController,
+    InvitationsController,
 ]
 
 

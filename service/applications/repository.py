@@ -195,8 +195,12 @@ async def list_applications(
     kind: str | None,
     limit: int,
     offset: int,
+    area: tuple[list[str], list[str]] | None = None,
 ) -> list[asyncpg.Record]:
-    return await conn.fetch(SQL.list_applications, round_code, status, kind, limit, offset)
+    communities, streets = area or (None, None)
+    return await conn.fetch(
+        SQL.list_applications, round_code, status, kind, limit, offset, communities, streets
+    )
 
 
 async def audit_trail(conn: asyncpg.Connection, application_id: UUID) -> list[asyncpg.Record]:

@@ -85,6 +85,10 @@ class WebController(Controller):
             document_kinds=DOCUMENT_KINDS,
         )
 
+    @get("/leads")
+    async def leads(self, request: Request) -> Response[str]:
+        return self._render(request, "leads.html")
+
     @get("/admin")
     async def admin(self, request: Request) -> Response[str]:
         return self._render(request, "admin.html")
