@@ -25,6 +25,7 @@ from scoring.scorecard import served_by_store
 from service.applications.repository import SQL as APPLICATIONS
 from service.db.queries import load
 from service.http.problems import NotFound
+from service.registry import serves
 from service.review.facts import community_facts, merchant_facts, ngo_facts
 
 SQL = load("review")
@@ -54,14 +55,10 @@ async def network_counts(
     up_to: int | None = None,
 ) -> dict[str, int]:
     """Registry stores serving each community, counted up to `up_to` (default: the rubric's k)."""
-    counts = dict.fromkeys(codes, 0)
-    if codes:
-        rows = await conn.fetch(
-            SQL.network_counts, codes, rubric.walking_distance_m, exclude_application,
-            up_to or rubric.target_stores_per_community,
-        )
-        counts.update({r["code"]: r["n"] for r in rows})
-    return counts
+    return await serves.network_counts(
+        conn, codes, rubric.walking_distance_m, exclude_application,
+        up_to or rubric.target_stores_per_community,
+    )
 
 
 async def compute(conn: asyncpg.Connection, application_id: UUID) -> Scorecard:

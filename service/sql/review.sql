@@ -30,36 +30,6 @@ SELECT code, name, households, residents, elderly, elderly_alone, disabled, moth
        children, geom
 FROM communities WHERE is_pilot ORDER BY code;
 
--- name: network_counts
--- Active registry stores serving each of the communities $1 (a delivery zone reaching inside
--- it, or within $2 metres of it on foot), excluding the candidate's own stores ($3), counted
--- only up to $4 (the rubric's k: marginal coverage never looks past it). Each way is one lazy
--- index scan stopped after $4 stores, so the cost stays bounded in the dense urban core
--- (1.3 s -> 15 ms for 124 communities at 100,000 stores). Same rule as `coverage`.
-SELECT c.code, least(u.n, $4)::int AS n
-FROM communities c
-CROSS JOIN LATERAL (
-    SELECT c.geom::geography AS g, c.interior OFFSET 0
-) cg
-CROSS JOIN LATERAL (
-    SELECT COALESCE(array_agg(x.id), '{}'::uuid[]) AS ids
-    FROM (SELECT s.id FROM stores s
-          WHERE s.status = 'active' AND s.home_delivery AND ST_Intersects(s.zone, cg.interior)
-            AND ($3::uuid IS NULL OR s.application_id IS DISTINCT FROM $3)
-          LIMIT $4) x
-) d
-CROSS JOIN LATERAL (
-    SELECT COALESCE(array_agg(x.id), '{}'::uuid[]) AS ids
-    FROM (SELECT s.id FROM stores s
-          WHERE s.status = 'active' AND ST_DWithin(s.geom::geography, cg.g, $2, false)
-            AND ($3::uuid IS NULL OR s.application_id IS DISTINCT FROM $3)
-          LIMIT $4) x
-) w
-CROSS JOIN LATERAL (
-    SELECT count(DISTINCT v) AS n FROM unnest(d.ids || w.ids) v
-) u
-WHERE c.code = ANY($1::text[]);
-
 -- name: upsert_scorecard
 INSERT INTO scorecards (application_id, round_code, rubric_version, card, total, eligible)
 VALUES ($1, $2, $3, $4, $5, $6)

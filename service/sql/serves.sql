@@ -1,0 +1,82 @@
+-- Readers of the store -> community relation (`store_serves`, migration 0020): which active
+-- stores serve which pilot communities. The rule itself lives only in that migration
+-- (zone_delivers_into, walk_distance_m, store_serves_at); these queries count and list pairs.
+
+-- name: coverage
+-- Every pilot community with the active stores serving it at walking reach $1: the first $3
+-- delivering stores and the first $3 within walking reach (nearest first), `capped` when a
+-- list was cut short, the exact number of stores serving it, and whether that is below $2.
+-- $4: also return the geometry; $5, $6: this call's part and the number of parts.
+WITH agg AS (
+    SELECT p.code,
+           count(*) FILTER (WHERE store_serves_at(p.delivers, p.walk_m, $1)) AS store_count,
+           count(*) FILTER (WHERE p.delivers) AS n_delivery,
+           count(*) FILTER (WHERE p.walk_m <= $1) AS n_walkin,
+           (array_agg(p.store_id ORDER BY p.store_id) FILTER (WHERE p.delivers))[1:$3]
+               AS delivery_ids,
+           (array_agg(p.store_id ORDER BY p.walk_m, p.store_id)
+               FILTER (WHERE p.walk_m <= $1))[1:$3] AS walkin_ids
+    FROM store_serves p
+    WHERE abs(hashtext(p.code)) % $6 = $5
+    GROUP BY p.code
+)
+SELECT c.code, c.name, c.street, c.district, c.households, c.residents, c.elderly,
+       c.elderly_alone, c.disabled, c.mothers_infants, c.children,
+       COALESCE(a.delivery_ids, '{}'::uuid[]) AS delivery_ids,
+       COALESCE(a.walkin_ids, '{}'::uuid[]) AS walkin_ids,
+       COALESCE(a.n_delivery > $3 OR a.n_walkin > $3, false) AS capped,
+       COALESCE(a.store_count, 0) AS store_count,
+       COALESCE(a.store_count, 0) < $2 AS gap,
+       CASE WHEN $4::boolean THEN c.geom END AS geom
+FROM communities c
+LEFT JOIN agg a ON a.code = c.code
+WHERE c.is_pilot AND abs(hashtext(c.code)) % $6 = $5
+ORDER BY c.code;
+
+-- name: coverage_loss
+-- Pilot communities served by at least one of the stores $1 (the ones taken out), with how
+-- many active stores serve them before and after. $2: walking reach in metres.
+WITH touched AS (
+    SELECT DISTINCT p.code FROM store_serves p
+    WHERE p.store_id = ANY($1::uuid[]) AND store_serves_at(p.delivers, p.walk_m, $2)
+)
+SELECT c.code, c.name, c.households, c.elderly, c.elderly_alone, c.disabled,
+       c.mothers_infants, c.children,
+       count(*) AS before,
+       count(*) FILTER (WHERE p.store_id <> ALL($1::uuid[])) AS after
+FROM touched t
+JOIN store_serves p ON p.code = t.code AND store_serves_at(p.delivers, p.walk_m, $2)
+JOIN communities c ON c.code = t.code
+GROUP BY c.code
+ORDER BY c.code;
+
+-- name: network_counts
+-- Active registry stores serving each of the communities $1 at walking reach $2, excluding
+-- the stores of application $3 (NULL: none), counted up to $4 (marginal coverage never looks
+-- past the rubric's k). At the standard reach the kept per-community counts are read.
+WITH own AS (
+    SELECT p.code, count(*) FILTER (WHERE store_serves_at(p.delivers, p.walk_m, $2)) AS n
+    FROM stores s JOIN store_serves p ON p.store_id = s.id
+    WHERE $3::uuid IS NOT NULL AND s.application_id = $3 AND p.code = ANY($1::text[])
+    GROUP BY p.code
+),
+counted AS (
+    SELECT k.code, k.n FROM community_store_counts k
+    WHERE $2 = serving_walk_m() AND k.code = ANY($1::text[])
+    UNION ALL
+    SELECT p.code, count(*) FROM store_serves p
+    WHERE $2 <> serving_walk_m() AND p.code = ANY($1::text[])
+      AND store_serves_at(p.delivers, p.walk_m, $2)
+    GROUP BY p.code
+)
+SELECT c.code, least(c.n - COALESCE(o.n, 0), $4)::int AS n
+FROM counted c LEFT JOIN own o ON o.code = c.code;
+
+-- name: serves_of_store
+-- The communities a store serves at walking reach $2 (tests and the explain page).
+SELECT p.code FROM store_serves p
+WHERE p.store_id = $1 AND store_serves_at(p.delivers, p.walk_m, $2)
+ORDER BY p.code;
+
+-- name: max_walk_m
+SELECT serving_max_walk_m() AS max_walk_m, serving_walk_m() AS walk_m;
