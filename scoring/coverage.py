@@ -1,11 +1,12 @@
 """Which pilot communities a store serves, and how much a candidate adds to the network.
 
 A store serves a community when any part of the community lies within walking distance of the
-store, or when the store delivers home and its delivery zone reaches inside the community: its interior, 10 cm
-(1e-6 degree) in, so a zone that only touches the boundary does not count. The registry keeps
-the same rule in SQL (migration 0020: zone_delivers_into, walk_distance_m) for the stores it
-holds; tests/service/test_serves_rule.py checks the two agree. Coverage is counted with multiplicity: the programme
-wants `k` stores per community so that one closure in a disaster leaves residents a choice.
+store, or when the store delivers home and its delivery zone reaches inside the community: its
+interior, 10 cm (1e-6 degree) in, so a zone that only touches the boundary does not count. The
+registry keeps the same rule in SQL (migration 0020: zone_delivers_into, walk_distance_m) for
+the stores it holds; tests/service/test_serves_rule.py checks that the two agree. Coverage is
+counted with multiplicity: the programme wants `k` stores per community so that one closure in
+a disaster leaves residents a choice.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ from service.registry import (
     ExportsController,
     StoresController,
 )
+from service.registry import lifespan as registry_index
 from service.registry.coverage_cache import CoverageCache
 from service.review.controller import ReviewController
 from service.rounds.controller import RoundsController
@@ -99,8 +100,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[authorize],
         before_request=validate_body,
         exception_handlers={Exception: problem_response},
-        on_startup=[open_pool, start_auth_listener, notify.start_worker],
-        on_shutdown=[notify.stop_worker, close_pool],
+        on_startup=[open_pool, start_auth_listener, registry_index.start_index,
+                    notify.start_worker],
+        on_shutdown=[notify.stop_worker, registry_index.stop_index, close_pool],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Boai relief-voucher partner network",

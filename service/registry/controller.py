@@ -12,16 +12,15 @@ from litestar.status_codes import HTTP_201_CREATED
 from service.auth import current_principal
 from service.communities.controller import community_feature
 from service.communities.repository import list_communities
-from service.dispatch.ranking import rank
 from service.http.body import body
 from service.http.problems import BadRequest, FieldError, NotFound
 from service.registry import coverage as cov
 from service.registry import repository as repo
+from service.registry import serving
 from service.registry.disaster import declare, lift, listing
 from service.registry.params import DISPATCH, READ, categories
-from service.registry.places import point_answer, point_in, service_day
+from service.registry.places import point_in, service_day
 from service.registry.schemas import (
-    CommunityRef,
     CoverageFeatures,
     CoverageReport,
     CrsName,
@@ -34,8 +33,9 @@ from service.registry.schemas import (
     StatusChange,
     StoreDetail,
     StoresNear,
+    StoresServing,
 )
-from service.registry.views import store_detail, store_features, store_summary
+from service.registry.views import store_detail, store_features
 
 GEOJSON = "application/geo+json"
 Lon = Parameter(ge=-180.0, le=180.0, description="Longitude in `crs`")
@@ -62,32 +62,39 @@ class StoresController(Controller):
     path = "/stores"
     tags = ["registry"]
 
-    @get("/serving", opt=READ, summary="Active stores whose delivery zone covers a point")
+    @get("/serving", opt=READ,
+         summary="Active stores whose delivery zone covers a point: the nearest `limit` "
+                 "(ranked) and how many there are in all")
     async def serving(
         self, request: Request, lon: float = Lon, lat: float = Lat, crs: CrsName = CrsQuery,
         category: list[str] | None = CategoryQuery,
         phase: Phase | None = Parameter(default=None, description="Tie-break: see ranking"),
-    ) -> StoresNear:
+        limit: int = Parameter(default=20, ge=1, le=100, description="Stores listed"),
+    ) -> Response[StoresServing]:
         point = point_in(lon, lat, crs)
+        index = await serving.index_of(request.app.state.registry_index)
+        found = index.serving(point, categories(category))
         async with request.app.state.pool.acquire() as conn:
-            rows = await repo.serving(conn, point, categories(category), service_day())
-            known = CommunityRef(rows[0]["community_code"], rows[0]["community_name"]) if (
-                rows and rows[0]["community_code"]) else None
-            where = await point_answer(conn, lon, lat, crs, point, known)
-        stores = [store_summary(r, crs) for r in rows]
-        return StoresNear(point=where, crs=crs, stores=rank(stores, phase))
+            found, community = await serving.live(conn, found, service_day(), point)
+        where = serving.point_answer(lon, lat, crs, point, community)
+        stores = serving.first_ranked(found, limit, phase)
+        return Response(serving.answer(index, where, crs, stores, len(found), limit),
+                        media_type="application/json")
 
     @get("/nearest", opt=READ, summary="Nearest active stores for walk-in (geodesic metres)")
     async def nearest(
         self, request: Request, lon: float = Lon, lat: float = Lat, crs: CrsName = CrsQuery,
         k: int = Parameter(default=5, ge=1, le=50),
         category: list[str] | None = CategoryQuery,
-    ) -> StoresNear:
+    ) -> Response[StoresNear]:
         point = point_in(lon, lat, crs)
+        index = await serving.index_of(request.app.state.registry_index)
+        found = index.nearest(point, k, categories(category))
         async with request.app.state.pool.acquire() as conn:
-            rows = await repo.nearest(conn, point, k, categories(category), service_day())
-            where = await point_answer(conn, lon, lat, crs, point)
-        return StoresNear(point=where, crs=crs, stores=[store_summary(r, crs) for r in rows])
+            found, community = await serving.live(conn, found, service_day(), point)
+        where = serving.point_answer(lon, lat, crs, point, community)
+        return Response(serving.answer(index, where, crs, found[:k]),
+                        media_type="application/json")
 
     @get("/{store_id:uuid}", opt=READ, summary="A store, its capacity today and status history")
     async def detail(self, request: Request, store_id: UUID,

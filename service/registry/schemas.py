@@ -91,6 +91,16 @@ class StoresNear(msgspec.Struct):
     stores: list[StoreSummary]
 
 
+class StoresServing(msgspec.Struct):
+    """The nearest `limit` stores serving a point, ranked, and how many serve it in all."""
+
+    point: PointAnswer
+    crs: str
+    total: int
+    limit: int
+    stores: list[StoreSummary]
+
+
 class CapacityToday(msgspec.Struct):
     day: date
     capacity: int

@@ -16,6 +16,7 @@ from service.db.queries import load
 
 REGISTRY = load("registry")
 DISPATCH = load("dispatch")
+SERVES = load("serves")
 HERE = Point(116.40, 39.90)
 DAY = date(2026, 1, 1)
 
@@ -51,11 +52,27 @@ async def test_nearest_is_knn_on_the_geography_index(many_stores: asyncpg.Connec
     assert "Index Scan using stores_geog_idx" in text and "Order By" in text, text
 
 
-async def test_coverage_probes_both_store_indexes(many_stores: asyncpg.Connection) -> None:
-    text = await plan(many_stores, REGISTRY.coverage, 1000.0, 1, 10, False, 0, 1)
-    assert "stores_zone_idx" in text, text
-    assert "stores_geog_idx" in text, text
-    assert "Seq Scan on stores" not in text, text
+async def test_coverage_reads_the_relation_not_the_stores(
+    many_stores: asyncpg.Connection,
+) -> None:
+    text = await plan(many_stores, SERVES.coverage, 1000.0, 1, 10, False, 0, 1)
+    assert "store_serves" in text and " stores " not in text.replace("stores_", ""), text
+
+
+async def test_keeping_the_relation_probes_indexes(many_stores: asyncpg.Connection) -> None:
+    """A changed community probes both store indexes; a changed store, the communities'."""
+    one_community = await plan(many_stores,
+                               "SELECT * FROM store_serves_pairs(NULL, ARRAY[$1::text])",
+                               "110105006008")
+    assert "stores_zone_idx" in one_community and "stores_geog_idx" in one_community, \
+        one_community
+    assert "Seq Scan on stores" not in one_community, one_community
+    store_id = await many_stores.fetchval("SELECT id FROM stores LIMIT 1")
+    one_store = await plan(many_stores, "SELECT * FROM store_serves_pairs(ARRAY[$1::uuid], NULL)",
+                           store_id)
+    assert "communities_geog_idx" in one_store, one_store
+    assert "communities_interior_idx" in one_store, one_store
+    assert "Seq Scan on stores" not in one_store, one_store
 
 
 async def test_routing_and_batch_queries_use_indexes(many_stores: asyncpg.Connection) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+import numpy as np
 import shapely
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -107,7 +108,7 @@ def _collect(n: int, kind: str) -> list[Case]:
 
 
 def _shift(geom: Any, dx: float, dy: float) -> Any:
-    return shapely.transform(geom, lambda xy: xy + (dx, dy))
+    return shapely.transform(geom, lambda xy: xy + np.array([dx, dy]))
 
 
 async def test_python_rule_agrees_with_the_registry_relation(conn: asyncpg.Connection) -> None:

@@ -61,6 +61,9 @@ CREATE TABLE community_store_counts (
     n    integer NOT NULL CHECK (n >= 0)
 );
 
+-- A changed store finds the communities its zone reaches through this index.
+CREATE INDEX communities_interior_idx ON communities USING gist (interior);
+
 -- Candidate pairs found through the indexes on stores and communities, then measured.
 CREATE FUNCTION store_serves_pairs(store_ids uuid[], codes text[])
 RETURNS TABLE (store_id uuid, code text, delivers boolean, walk_m double precision)

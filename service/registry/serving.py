@@ -1,0 +1,84 @@
+"""Dispatcher reads answered from the in-memory registry index: stores serving a point (the
+nearest `limit` and the total), the nearest stores, and routing's candidates. PostgreSQL is
+asked once per request, for the candidates' status and capacity today (and the point's
+community); reserving still happens there, in one statement that re-checks both."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import asyncpg
+import msgspec
+from shapely.geometry import Point
+
+from service.dispatch.ranking import TIE_BAND_M, rank
+from service.registry.index import Candidate, RegistryIndex
+from service.registry.index_listener import SQL, RegistryIndexHolder
+from service.registry.schemas import CommunityRef, PointAnswer
+
+_ENC = msgspec.json.Encoder()
+
+
+async def index_of(holder: RegistryIndexHolder) -> RegistryIndex:
+    if holder.current is None:
+        await holder.refresh()
+    assert holder.current is not None  # refresh raised otherwise
+    return holder.current
+
+
+async def live(conn: asyncpg.Connection, found: list[Candidate], day: date, point: Point
+               ) -> tuple[list[Candidate], CommunityRef | None]:
+    """The candidates still active, with today's capacity left, and the point's community."""
+    rows = await conn.fetch(SQL.live_state, [c.id for c in found], day, point)
+    left: dict[Any, int] = {}
+    community = None
+    for r in rows:
+        if r["id"] is None:
+            community = CommunityRef(r["community_code"], r["community_name"])
+        else:
+            left[r["id"]] = max(0, r["capacity_left"])
+    kept = []
+    for c in found:
+        if c.id in left:
+            c.capacity_left = left[c.id]
+            kept.append(c)
+    return kept, community
+
+
+def first_ranked(found: list[Candidate], limit: int, phase: str | None,
+                 mobility_assist: bool = False) -> list[Candidate]:
+    """The first `limit` of the ranking. Ranking reorders only within 100 m bands, so only the
+    stores up to the band of the `limit`-th nearest can be among them."""
+    if len(found) > limit:
+        band = found[limit - 1].distance_m // TIE_BAND_M
+        found = [c for c in found if c.distance_m // TIE_BAND_M <= band]
+    return rank(found, phase, mobility_assist)[:limit]
+
+
+def answer(index: RegistryIndex, where: PointAnswer, crs: str, stores: Sequence[Candidate],
+           total: int | None = None, limit: int | None = None) -> bytes:
+    """The JSON answer, each store's unchanging part taken encoded from the index."""
+    parts = [b'{"point":', _ENC.encode(where), b',"crs":', _ENC.encode(crs)]
+    if total is not None:
+        parts += [b',"total":%d,"limit":%d' % (total, limit or 0)]
+    parts += [b',"stores":[', b",".join(index.encoded(c, crs) for c in stores), b"]}"]
+    return b"".join(parts)
+
+
+def point_answer(lon: float, lat: float, crs: str, point: Point,
+                 community: CommunityRef | None) -> PointAnswer:
+    return PointAnswer(lon=lon, lat=lat, crs=crs, lon_wgs84=round(point.x, 7),  # type: ignore[arg-type]
+                       lat_wgs84=round(point.y, 7), community=community)
+
+
+async def route_candidates(conn: asyncpg.Connection, point: Point, categories: list[str],
+                           day: date, *, index: RegistryIndex, home_delivery: bool,
+                           walk_m: float, limit: int, min_left: int = 1) -> list[dict[str, Any]]:
+    """dispatch.repository.candidates, from the index: rows as store_summary expects them."""
+    found = (index.serving(point, categories) if home_delivery
+             else index.within(point, walk_m, categories))
+    kept, _ = await live(conn, found, day, point) if found else ([], None)
+    kept = [c for c in kept if c.capacity_left >= min_left][:limit]
+    return [index.summary_row(c) for c in kept]
