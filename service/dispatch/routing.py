@@ -67,8 +67,7 @@ async def route(conn: asyncpg.Connection, req: RouteRequest, by: str, crs: CrsNa
     day = service_day()
     candidates = repo.candidates
     if index is not None:  # candidates from the worker's registry index (issue 15)
-        current = await registry_serving.index_of(index)
-        candidates = partial(registry_serving.route_candidates, index=current)  # type: ignore[assignment]
+        candidates = partial(registry_serving.route_candidates, index=index)  # type: ignore[assignment]
     rows = await candidates(
         conn, point, sorted(set(req.categories)), day,
         home_delivery=req.home_delivery, walk_m=req.walk_m, limit=_FETCH,

@@ -72,10 +72,11 @@ class StoresController(Controller):
         limit: int = Parameter(default=20, ge=1, le=100, description="Stores listed"),
     ) -> Response[StoresServing]:
         point = point_in(lon, lat, crs)
-        index = await serving.index_of(request.app.state.registry_index)
-        found = index.serving(point, categories(category))
+        wanted = categories(category)
         async with request.app.state.pool.acquire() as conn:
-            found, community = await serving.live(conn, found, service_day(), point)
+            index, found, community = await serving.lookup(
+                request.app.state.registry_index, conn, point,
+                lambda index: index.serving(point, wanted))
         where = serving.point_answer(lon, lat, crs, point, community)
         stores = serving.first_ranked(found, limit, phase)
         return Response(serving.answer(index, where, crs, stores, len(found), limit),
@@ -88,10 +89,11 @@ class StoresController(Controller):
         category: list[str] | None = CategoryQuery,
     ) -> Response[StoresNear]:
         point = point_in(lon, lat, crs)
-        index = await serving.index_of(request.app.state.registry_index)
-        found = index.nearest(point, k, categories(category))
+        wanted = categories(category)
         async with request.app.state.pool.acquire() as conn:
-            found, community = await serving.live(conn, found, service_day(), point)
+            index, found, community = await serving.lookup(
+                request.app.state.registry_index, conn, point,
+                lambda index: index.nearest(point, k, wanted))
         where = serving.point_answer(lon, lat, crs, point, community)
         return Response(serving.answer(index, where, crs, found[:k]),
                         media_type="application/json")

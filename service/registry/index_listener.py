@@ -32,6 +32,7 @@ class RegistryIndexHolder:
         self.current: RegistryIndex | None = None
         self.build_s = 0.0
         self._changed = asyncio.Event()
+        self._lock = asyncio.Lock()
         self._conn: asyncpg.Connection | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -68,16 +69,24 @@ class RegistryIndexHolder:
     def _on_notify(self, conn: object, pid: int, channel: str, payload: str) -> None:
         self._changed.set()
 
-    async def refresh(self) -> bool:
-        """Rebuild when the registry version moved; True when rebuilt."""
-        async with self.pool.acquire() as conn:
-            version = await conn.fetchval(SQL.index_version)
-            if self.current is not None and self.current.version == version:
-                return False
-            started = time.perf_counter()
-            async with conn.transaction(isolation="repeatable_read", readonly=True):
-                version = await conn.fetchval(SQL.index_version)  # the rows' own version
-                rows = await conn.fetch(SQL.index_stores)
+
+    async def refresh(self, conn: asyncpg.Connection | None = None) -> bool:
+        """Rebuild when the registry version moved; True when rebuilt. A request passes its
+        own connection, so waiting for the rebuild never needs a second one from the pool."""
+        async with self._lock:
+            if conn is not None:
+                return await self._refresh(conn)
+            async with self.pool.acquire() as own:
+                return await self._refresh(own)
+
+    async def _refresh(self, conn: asyncpg.Connection) -> bool:
+        version = await conn.fetchval(SQL.index_version)
+        if self.current is not None and self.current.version == version:
+            return False
+        started = time.perf_counter()
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            version = await conn.fetchval(SQL.index_version)  # the rows' own version
+            rows = await conn.fetch(SQL.index_stores)
         built = await asyncio.to_thread(RegistryIndex, version, rows)
         if self.current is None or built.version >= self.current.version:
             self.current = built

@@ -5,7 +5,7 @@ community); reserving still happens there, in one statement that re-checks both.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -16,27 +16,32 @@ from shapely.geometry import Point
 from service.dispatch.ranking import TIE_BAND_M, rank
 from service.registry.index import Candidate, RegistryIndex
 from service.registry.index_listener import SQL, RegistryIndexHolder
+from service.registry.places import service_day
 from service.registry.schemas import CommunityRef, PointAnswer
 
 _ENC = msgspec.json.Encoder()
 
 
-async def index_of(holder: RegistryIndexHolder) -> RegistryIndex:
+async def index_of(holder: RegistryIndexHolder, conn: asyncpg.Connection | None = None
+                   ) -> RegistryIndex:
     if holder.current is None:
-        await holder.refresh()
+        await holder.refresh(conn)
     assert holder.current is not None  # refresh raised otherwise
     return holder.current
 
 
 async def live(conn: asyncpg.Connection, found: list[Candidate], day: date, point: Point
-               ) -> tuple[list[Candidate], CommunityRef | None]:
-    """The candidates still active, with today's capacity left, and the point's community."""
+               ) -> tuple[list[Candidate], CommunityRef | None, int]:
+    """The candidates still active, with today's capacity left; the point's community; the
+    registry version now."""
     rows = await conn.fetch(SQL.live_state, [c.id for c in found], day, point)
     left: dict[Any, int] = {}
-    community = None
+    community, version = None, 0
     for r in rows:
         if r["id"] is None:
-            community = CommunityRef(r["community_code"], r["community_name"])
+            version = r["version"]
+            if r["community_code"] is not None:
+                community = CommunityRef(r["community_code"], r["community_name"])
         else:
             left[r["id"]] = max(0, r["capacity_left"])
     kept = []
@@ -44,7 +49,23 @@ async def live(conn: asyncpg.Connection, found: list[Candidate], day: date, poin
         if c.id in left:
             c.capacity_left = left[c.id]
             kept.append(c)
-    return kept, community
+    return kept, community, version
+
+
+async def lookup(holder: RegistryIndexHolder, conn: asyncpg.Connection, point: Point,
+                 pick: Callable[[RegistryIndex], list[Candidate]],
+                 ) -> tuple[RegistryIndex, list[Candidate], CommunityRef | None]:
+    """Candidates from the index, checked live. An index older than the registry (its
+    notification not yet arrived) is rebuilt first, so every answer reflects each change
+    committed before the request: stores reopened or added included, not only closed ones."""
+    day = service_day()
+    index = await index_of(holder, conn)
+    kept, community, version = await live(conn, pick(index), day, point)
+    if version > index.version:
+        await holder.refresh(conn)
+        index = await index_of(holder, conn)
+        kept, community, _ = await live(conn, pick(index), day, point)
+    return index, kept, community
 
 
 def first_ranked(found: list[Candidate], limit: int, phase: str | None,
@@ -74,11 +95,13 @@ def point_answer(lon: float, lat: float, crs: str, point: Point,
 
 
 async def route_candidates(conn: asyncpg.Connection, point: Point, categories: list[str],
-                           day: date, *, index: RegistryIndex, home_delivery: bool,
+                           day: date, *, index: RegistryIndexHolder, home_delivery: bool,
                            walk_m: float, limit: int, min_left: int = 1) -> list[dict[str, Any]]:
     """dispatch.repository.candidates, from the index: rows as store_summary expects them."""
-    found = (index.serving(point, categories) if home_delivery
-             else index.within(point, walk_m, categories))
-    kept, _ = await live(conn, found, day, point) if found else ([], None)
+    def pick(index: RegistryIndex) -> list[Candidate]:
+        return (index.serving(point, categories) if home_delivery
+                else index.within(point, walk_m, categories))
+
+    current, kept, _ = await lookup(index, conn, point, pick)
     kept = [c for c in kept if c.capacity_left >= min_left][:limit]
-    return [index.summary_row(c) for c in kept]
+    return [current.summary_row(c) for c in kept]

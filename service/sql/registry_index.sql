@@ -16,7 +16,8 @@ ORDER BY s.id;
 
 -- name: live_state
 -- For the candidate stores $1 (from the index): whether each is still active, and its capacity
--- left on day $2; with the community the point $3 lies in (one round trip).
+-- left on day $2; with the community the point $3 lies in and the registry version (the first
+-- row; one round trip).
 WITH here AS MATERIALIZED (
     SELECT code, name FROM communities
     WHERE ST_Intersects(geom, ST_SetSRID($3::geometry, 4326))
@@ -24,9 +25,9 @@ WITH here AS MATERIALIZED (
     LIMIT 1
 )
 SELECT NULL::uuid AS id, NULL::int AS capacity_left, h.code AS community_code,
-       h.name AS community_name
-FROM here h
+       h.name AS community_name, v.version
+FROM registry_version v LEFT JOIN here h ON true
 UNION ALL
-SELECT s.id, s.capacity_left, NULL, NULL
+SELECT s.id, s.capacity_left, NULL, NULL, NULL
 FROM stores_on($2) s
 WHERE s.id = ANY($1::uuid[]) AND s.status = 'active';
