@@ -154,7 +154,7 @@ class CoverageController(Controller):
     async def coverage(
         self, request: Request,
         min_stores: int = Parameter(default=1, ge=1, le=100, description="k: gaps have < k"),
-        walk_m: float = Parameter(default=1000.0, gt=0, le=2000, description="Walk-in reach"),
+        walk_m: float = Parameter(default=1000.0, gt=0, le=1000, description="Walk-in reach"),
         list_limit: int = Parameter(default=10, ge=1, le=100,
                                     description="Stores listed per community and way"),
         format: Literal["json", "geojson"] = "json",

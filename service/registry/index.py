@@ -43,6 +43,7 @@ class RegistryIndex:
         self.version = version
         n = len(rows)
         self.ids: list[UUID] = [r["id"] for r in rows]
+        self.id_text = np.array([str(i) for i in self.ids], dtype=object)  # the tie-break
         self.rows = rows
         self.lon = np.fromiter((r["lon"] for r in rows), float, n)
         self.lat = np.fromiter((r["lat"] for r in rows), float, n)
@@ -73,7 +74,7 @@ class RegistryIndex:
         return geodesic_m_array(point.x, point.y, self.lon[idx], self.lat[idx])
 
     def _candidates(self, idx: np.ndarray, dist: np.ndarray) -> list[Candidate]:
-        order = np.lexsort((np.array([str(self.ids[i]) for i in idx.tolist()]), dist))
+        order = np.lexsort((self.id_text[idx], dist)) if idx.size > 1 else np.arange(idx.size)
         return [
             Candidate(i, self.ids[i], float(d), self.emergency[i], self.mobility[i])
             for i, d in zip(idx[order].tolist(), dist[order].tolist(), strict=True)

@@ -202,7 +202,7 @@ class DisasterAreaIn(msgspec.Struct, forbid_unknown_fields=True):
     area: GeoJsonArea
     crs: CrsName = "wgs84"
     mark_affected: bool = False
-    walk_m: Annotated[float, Meta(gt=0, le=2000)] = 1000.0
+    walk_m: Annotated[float, Meta(gt=0, le=1000)] = 1000.0
 
     def problems(self) -> Iterator[Invalid]:
         if self.area.get("type") not in ("Polygon", "MultiPolygon"):

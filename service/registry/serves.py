@@ -14,7 +14,7 @@ import asyncpg
 from service.db.queries import load
 
 SQL = load("serves")
-MAX_WALK_M = 2000.0  # serving_max_walk_m() in migration 0020
+MAX_WALK_M = 1000.0  # serving_max_walk_m() in migration 0020
 Rows = list[asyncpg.Record]
 
 

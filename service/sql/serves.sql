@@ -5,31 +5,34 @@
 -- name: coverage
 -- Every pilot community with the active stores serving it at walking reach $1: the first $3
 -- delivering stores and the first $3 within walking reach (nearest first), `capped` when a
--- list was cut short, the exact number of stores serving it, and whether that is below $2.
--- $4: also return the geometry; $5, $6: this call's part and the number of parts.
-WITH agg AS (
-    SELECT p.code,
-           count(*) FILTER (WHERE store_serves_at(p.delivers, p.walk_m, $1)) AS store_count,
-           count(*) FILTER (WHERE p.delivers) AS n_delivery,
-           count(*) FILTER (WHERE p.walk_m <= $1) AS n_walkin,
-           (array_agg(p.store_id ORDER BY p.store_id) FILTER (WHERE p.delivers))[1:$3]
-               AS delivery_ids,
-           (array_agg(p.store_id ORDER BY p.walk_m, p.store_id)
-               FILTER (WHERE p.walk_m <= $1))[1:$3] AS walkin_ids
-    FROM store_serves p
-    WHERE abs(hashtext(p.code)) % $6 = $5
-    GROUP BY p.code
-)
+-- list was cut short, the exact number of stores serving it (the kept count at the standard
+-- reach), and whether that is below $2. $4: also return the geometry; $5, $6: this call's part
+-- and the number of parts. Per community: two short index scans of store_serves.
 SELECT c.code, c.name, c.street, c.district, c.households, c.residents, c.elderly,
        c.elderly_alone, c.disabled, c.mothers_infants, c.children,
-       COALESCE(a.delivery_ids, '{}'::uuid[]) AS delivery_ids,
-       COALESCE(a.walkin_ids, '{}'::uuid[]) AS walkin_ids,
-       COALESCE(a.n_delivery > $3 OR a.n_walkin > $3, false) AS capped,
-       COALESCE(a.store_count, 0) AS store_count,
-       COALESCE(a.store_count, 0) < $2 AS gap,
+       d.ids[1:$3] AS delivery_ids, w.ids[1:$3] AS walkin_ids,
+       cardinality(d.ids) > $3 OR cardinality(w.ids) > $3 AS capped,
+       n.store_count, n.store_count < $2 AS gap,
        CASE WHEN $4::boolean THEN c.geom END AS geom
 FROM communities c
-LEFT JOIN agg a ON a.code = c.code
+CROSS JOIN LATERAL (
+    SELECT COALESCE(array_agg(x.store_id), '{}'::uuid[]) AS ids
+    FROM (SELECT p.store_id FROM store_serves p
+          WHERE p.code = c.code AND p.delivers ORDER BY p.store_id LIMIT $3 + 1) x
+) d
+CROSS JOIN LATERAL (
+    SELECT COALESCE(array_agg(x.store_id ORDER BY x.walk_m, x.store_id), '{}'::uuid[]) AS ids
+    FROM (SELECT p.store_id, p.walk_m FROM store_serves p
+          WHERE p.code = c.code AND p.walk_m <= $1
+          ORDER BY p.walk_m, p.store_id LIMIT $3 + 1) x
+) w
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN $1 = serving_walk_m()
+                THEN COALESCE((SELECT k.n FROM community_store_counts k WHERE k.code = c.code), 0)
+                ELSE (SELECT count(*) FROM store_serves p
+                      WHERE p.code = c.code AND store_serves_at(p.delivers, p.walk_m, $1))
+           END AS store_count
+) n
 WHERE c.is_pilot AND abs(hashtext(c.code)) % $6 = $5
 ORDER BY c.code;
 
