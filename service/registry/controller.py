@@ -74,11 +74,11 @@ class StoresController(Controller):
         point = point_in(lon, lat, crs)
         wanted = categories(category)
         async with request.app.state.pool.acquire() as conn:
-            index, found, community = await serving.lookup(
+            index, found, left, community = await serving.lookup(
                 request.app.state.registry_index, conn, point,
                 lambda index: index.serving(point, wanted))
         where = serving.point_answer(lon, lat, crs, point, community)
-        stores = serving.first_ranked(found, limit, phase)
+        stores = serving.first_ranked(found, left, limit, phase)
         return Response(serving.answer(index, where, crs, stores, len(found), limit),
                         media_type="application/json")
 
@@ -91,11 +91,11 @@ class StoresController(Controller):
         point = point_in(lon, lat, crs)
         wanted = categories(category)
         async with request.app.state.pool.acquire() as conn:
-            index, found, community = await serving.lookup(
+            index, found, left, community = await serving.lookup(
                 request.app.state.registry_index, conn, point,
                 lambda index: index.nearest(point, k, wanted))
         where = serving.point_answer(lon, lat, crs, point, community)
-        return Response(serving.answer(index, where, crs, found[:k]),
+        return Response(serving.answer(index, where, crs, found.candidates(left, k)),
                         media_type="application/json")
 
     @get("/{store_id:uuid}", opt=READ, summary="A store, its capacity today and status history")

@@ -38,6 +38,35 @@ class Candidate:
     capacity_left: int = 0
 
 
+class Found:
+    """Stores an index found for a point, nearest first: positions and distances (arrays);
+    Candidate objects are made only for the few that are ranked."""
+
+    __slots__ = ("dist", "idx", "index")
+
+    def __init__(self, index: RegistryIndex, idx: np.ndarray, dist: np.ndarray) -> None:
+        self.index, self.idx, self.dist = index, idx, dist
+
+    def __len__(self) -> int:
+        return int(self.idx.size)
+
+    def ids(self) -> list[UUID]:
+        ids = self.index.ids
+        return [ids[i] for i in self.idx.tolist()]
+
+    def keep(self, mask: np.ndarray) -> Found:
+        return Found(self.index, self.idx[mask], self.dist[mask])
+
+    def candidates(self, left: dict[UUID, int], n: int | None = None) -> list[Candidate]:
+        """The first n (all) as Candidates, with capacity left from `left`."""
+        x = self.index
+        idx = self.idx if n is None else self.idx[:n]
+        return [
+            Candidate(i, x.ids[i], d, x.emergency[i], x.mobility[i], left.get(x.ids[i], 0))
+            for i, d in zip(idx.tolist(), self.dist[: idx.size].tolist(), strict=True)
+        ]
+
+
 class RegistryIndex:
     def __init__(self, version: int, rows: Sequence[Any]) -> None:
         self.version = version
@@ -73,23 +102,20 @@ class RegistryIndex:
     def _distances(self, idx: np.ndarray, point: Point) -> np.ndarray:
         return geodesic_m_array(point.x, point.y, self.lon[idx], self.lat[idx])
 
-    def _candidates(self, idx: np.ndarray, dist: np.ndarray) -> list[Candidate]:
+    def _candidates(self, idx: np.ndarray, dist: np.ndarray) -> Found:
         order = np.lexsort((self.id_text[idx], dist)) if idx.size > 1 else np.arange(idx.size)
-        return [
-            Candidate(i, self.ids[i], float(d), self.emergency[i], self.mobility[i])
-            for i, d in zip(idx[order].tolist(), dist[order].tolist(), strict=True)
-        ]
+        return Found(self, idx[order], dist[order])
 
-    def serving(self, point: Point, categories: Sequence[str] | None) -> list[Candidate]:
+    def serving(self, point: Point, categories: Sequence[str] | None) -> Found:
         """Active delivering stores whose zone covers the point (edge included), nearest first."""
         hit = self.zone_tree.query(point)
         if hit.size:
-            hit = hit[shapely.intersects(self.zones[hit], point)]
+            hit = hit[shapely.intersects_xy(self.zones[hit], point.x, point.y)]
         idx = self._filter(self.zone_store[hit], categories)
         return self._candidates(idx, self._distances(idx, point))
 
     def within(self, point: Point, metres: float, categories: Sequence[str] | None
-               ) -> list[Candidate]:
+               ) -> Found:
         """Active stores within `metres` (geodesic) of the point, nearest first."""
         idx = self._filter(self.point_tree.query(search_box(point, metres)), categories)
         dist = self._distances(idx, point)
@@ -97,13 +123,13 @@ class RegistryIndex:
         return self._candidates(idx[keep], dist[keep])
 
     def nearest(self, point: Point, k: int, categories: Sequence[str] | None
-                ) -> list[Candidate]:
-        """At least the `k` nearest active stores (fewer only when there are fewer)."""
-        metres = 2000.0
+                ) -> Found:
+        """The 2k + 10 nearest active stores (room for some closed since the index was built)."""
+        metres, m = 500.0, 2 * k + 10
         while True:
             found = self.within(point, metres, categories)
-            if len(found) >= k or metres > 5_000_000:
-                return found
+            if len(found) >= m or metres > 5_000_000:
+                return Found(self, found.idx[:m], found.dist[:m])
             metres *= 4
 
     # --- encoded answers ---------------------------------------------------------------------

@@ -8,13 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import msgspec
+import numpy as np
 from shapely.geometry import Point
 
 from service.dispatch.ranking import TIE_BAND_M, rank
-from service.registry.index import Candidate, RegistryIndex
+from service.registry.index import Candidate, Found, RegistryIndex
 from service.registry.index_listener import SQL, RegistryIndexHolder
 from service.registry.places import service_day
 from service.registry.schemas import CommunityRef, PointAnswer
@@ -30,12 +32,12 @@ async def index_of(holder: RegistryIndexHolder, conn: asyncpg.Connection | None 
     return holder.current
 
 
-async def live(conn: asyncpg.Connection, found: list[Candidate], day: date, point: Point
-               ) -> tuple[list[Candidate], CommunityRef | None, int]:
-    """The candidates still active, with today's capacity left; the point's community; the
+async def live(conn: asyncpg.Connection, found: Found, day: date, point: Point
+               ) -> tuple[Found, dict[UUID, int], CommunityRef | None, int]:
+    """The found stores still active, their capacity left today; the point's community; the
     registry version now."""
-    rows = await conn.fetch(SQL.live_state, [c.id for c in found], day, point)
-    left: dict[Any, int] = {}
+    rows = await conn.fetch(SQL.live_state, found.ids(), day, point)
+    left: dict[UUID, int] = {}
     community, version = None, 0
     for r in rows:
         if r["id"] is None:
@@ -44,38 +46,36 @@ async def live(conn: asyncpg.Connection, found: list[Candidate], day: date, poin
                 community = CommunityRef(r["community_code"], r["community_name"])
         else:
             left[r["id"]] = max(0, r["capacity_left"])
-    kept = []
-    for c in found:
-        if c.id in left:
-            c.capacity_left = left[c.id]
-            kept.append(c)
-    return kept, community, version
+    if len(left) < len(found):
+        found = found.keep(np.fromiter((i in left for i in found.ids()), bool, len(found)))
+    return found, left, community, version
 
 
 async def lookup(holder: RegistryIndexHolder, conn: asyncpg.Connection, point: Point,
-                 pick: Callable[[RegistryIndex], list[Candidate]],
-                 ) -> tuple[RegistryIndex, list[Candidate], CommunityRef | None]:
-    """Candidates from the index, checked live. An index older than the registry (its
+                 pick: Callable[[RegistryIndex], Found],
+                 ) -> tuple[RegistryIndex, Found, dict[UUID, int], CommunityRef | None]:
+    """Stores found in the index, checked live. An index older than the registry (its
     notification not yet arrived) is rebuilt first, so every answer reflects each change
     committed before the request: stores reopened or added included, not only closed ones."""
     day = service_day()
     index = await index_of(holder, conn)
-    kept, community, version = await live(conn, pick(index), day, point)
+    found, left, community, version = await live(conn, pick(index), day, point)
     if version > index.version:
         await holder.refresh(conn)
         index = await index_of(holder, conn)
-        kept, community, _ = await live(conn, pick(index), day, point)
-    return index, kept, community
+        found, left, community, _ = await live(conn, pick(index), day, point)
+    return index, found, left, community
 
 
-def first_ranked(found: list[Candidate], limit: int, phase: str | None,
+def first_ranked(found: Found, left: dict[UUID, int], limit: int, phase: str | None,
                  mobility_assist: bool = False) -> list[Candidate]:
     """The first `limit` of the ranking. Ranking reorders only within 100 m bands, so only the
     stores up to the band of the `limit`-th nearest can be among them."""
+    n = None
     if len(found) > limit:
-        band = found[limit - 1].distance_m // TIE_BAND_M
-        found = [c for c in found if c.distance_m // TIE_BAND_M <= band]
-    return rank(found, phase, mobility_assist)[:limit]
+        band = found.dist[limit - 1] // TIE_BAND_M
+        n = int(np.searchsorted(found.dist // TIE_BAND_M, band, side="right"))
+    return rank(found.candidates(left, n), phase, mobility_assist)[:limit]
 
 
 def answer(index: RegistryIndex, where: PointAnswer, crs: str, stores: Sequence[Candidate],
@@ -98,10 +98,10 @@ async def route_candidates(conn: asyncpg.Connection, point: Point, categories: l
                            day: date, *, index: RegistryIndexHolder, home_delivery: bool,
                            walk_m: float, limit: int, min_left: int = 1) -> list[dict[str, Any]]:
     """dispatch.repository.candidates, from the index: rows as store_summary expects them."""
-    def pick(index: RegistryIndex) -> list[Candidate]:
+    def pick(index: RegistryIndex) -> Found:
         return (index.serving(point, categories) if home_delivery
                 else index.within(point, walk_m, categories))
 
-    current, kept, _ = await lookup(index, conn, point, pick)
-    kept = [c for c in kept if c.capacity_left >= min_left][:limit]
+    current, found, left, _ = await lookup(index, conn, point, pick)
+    kept = [c for c in found.candidates(left) if c.capacity_left >= min_left][:limit]
     return [current.summary_row(c) for c in kept]

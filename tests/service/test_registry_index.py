@@ -66,15 +66,15 @@ async def test_a_stale_index_never_offers_or_reserves_a_closed_store(
     version = await conn.fetchval(INDEX_SQL.index_version)
     stale = RegistryIndex(version, await conn.fetch(INDEX_SQL.index_stores))
     point = Point(LON, LAT)
-    assert [c.id for c in stale.serving(point, None)] == [closed]
+    assert stale.serving(point, None).ids() == [closed]
     await conn.execute("UPDATE stores SET status = 'closed' WHERE id = $1", closed)
     day = service_day()
     for home_delivery in (True, False):
         found = (stale.serving(point, None) if home_delivery
                  else stale.within(point, 1000.0, None))
-        assert [c.id for c in found] == [closed]
-        kept, _, _ = await serving.live(conn, found, day, point)
-        assert kept == []
+        assert found.ids() == [closed]
+        kept, left, _, _ = await serving.live(conn, found, day, point)
+        assert kept.ids() == [] and left == {}
     # and the reservation itself re-checks the status in its one statement
     assert await conn.fetchval(DISPATCH_SQL.reserve_capacity, closed, day) is None
 
