@@ -1,8 +1,9 @@
 """Readers of "store serves community" (the `store_serves` relation of migration 0020).
 
 The rule is defined once, in SQL; the relation is kept current by triggers on every write to
-stores and communities. Coverage, scoring's network counts, the shortlist and disaster-area
-coverage loss read it here. Walking reach beyond MAX_WALK_M is not kept: readers ask at most it.
+stores and communities. Coverage and disaster-area coverage loss read it here; scoring's
+network counts and the shortlist through service/sql/review.sql `network_counts`. Walking
+reach beyond MAX_WALK_M is not kept: readers ask for at most that.
 """
 
 from __future__ import annotations
@@ -31,17 +32,6 @@ async def coverage_part(conn: asyncpg.Connection, walk_m: float, min_stores: int
 
 async def coverage_loss(conn: asyncpg.Connection, store_ids: list[UUID], walk_m: float) -> Rows:
     return await conn.fetch(SQL.coverage_loss, store_ids, reach(walk_m))
-
-
-async def network_counts(conn: asyncpg.Connection, codes: list[str], walk_m: float,
-                         exclude_application: UUID | None, up_to: int) -> dict[str, int]:
-    """Active stores serving each of `codes` (0 included), counted up to `up_to`."""
-    counts = dict.fromkeys(codes, 0)
-    if codes:
-        rows = await conn.fetch(SQL.network_counts, codes, reach(walk_m), exclude_application,
-                                up_to)
-        counts.update({r["code"]: r["n"] for r in rows})
-    return counts
 
 
 async def communities_served(conn: asyncpg.Connection, store_id: UUID, walk_m: float

@@ -15,10 +15,10 @@ import msgspec
 import numpy as np
 from shapely.geometry import Point
 
-from service.dispatch.ranking import TIE_BAND_M, rank
 from service.registry.index import Candidate, Found, RegistryIndex
 from service.registry.index_listener import SQL, RegistryIndexHolder
 from service.registry.places import service_day
+from service.registry.ranking import TIE_BAND_M, rank
 from service.registry.schemas import CommunityRef, PointAnswer
 
 _ENC = msgspec.json.Encoder()

@@ -201,3 +201,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
 -- name: registry_version
 SELECT version FROM registry_version;
+
+-- name: open_reservations_at
+-- Reservations on day $2 not released, at the stores $1: the households to re-route.
+SELECT * FROM reservation_lines r
+WHERE r.store_id = ANY($1::uuid[]) AND r.day = $2 AND r.released_at IS NULL
+ORDER BY r.store_name, r.created_at, r.id;

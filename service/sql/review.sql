@@ -1,23 +1,3 @@
--- name: insert_round
-INSERT INTO rounds (code, name, status) VALUES ($1, $2, $3);
-
--- name: get_round
-SELECT code, name, status, created_at FROM rounds WHERE code = $1;
-
--- name: list_rounds
-SELECT r.code, r.name, r.status, r.created_at,
-       (SELECT max(version) FROM rubrics WHERE round_code = r.code) AS rubric_version,
-       (SELECT count(*) FROM applications a WHERE a.round_code = r.code) AS applications
-FROM rounds r ORDER BY r.created_at;
-
--- name: set_round_status
-UPDATE rounds SET status = $2 WHERE code = $1 RETURNING code;
-
--- name: insert_rubric
-INSERT INTO rubrics (round_code, version, rubric, created_by)
-VALUES ($1, (SELECT coalesce(max(version), 0) + 1 FROM rubrics WHERE round_code = $1), $2, $3)
-RETURNING version;
-
 -- name: latest_rubric
 SELECT version, rubric FROM rubrics WHERE round_code = $1 ORDER BY version DESC LIMIT 1;
 
@@ -30,6 +10,30 @@ SELECT code, name, households, residents, elderly, elderly_alone, disabled, moth
        children, geom
 FROM communities WHERE is_pilot ORDER BY code;
 
+-- name: network_counts
+-- Active registry stores serving each of the communities $1 at walking reach $2, excluding
+-- the stores of application $3 (NULL: none), counted up to $4 (marginal coverage never looks
+-- past the rubric's k). At the standard reach the kept per-community counts are read. Reads the
+-- store_serves relation (migration 0020; the rule is defined there); pairs are kept up to
+-- serving_max_walk_m(), so a rubric walking farther counts at that reach.
+WITH own AS (
+    SELECT p.code, count(*) FILTER (WHERE store_serves_at(p.delivers, p.walk_m, $2)) AS n
+    FROM stores s JOIN store_serves p ON p.store_id = s.id
+    WHERE $3::uuid IS NOT NULL AND s.application_id = $3 AND p.code = ANY($1::text[])
+    GROUP BY p.code
+),
+counted AS (
+    SELECT k.code, k.n FROM community_store_counts k
+    WHERE $2 = serving_walk_m() AND k.code = ANY($1::text[])
+    UNION ALL
+    SELECT p.code, count(*) FROM store_serves p
+    WHERE $2 <> serving_walk_m() AND p.code = ANY($1::text[])
+      AND store_serves_at(p.delivers, p.walk_m, $2)
+    GROUP BY p.code
+)
+SELECT c.code, least(c.n - COALESCE(o.n, 0), $4)::int AS n
+FROM counted c LEFT JOIN own o ON o.code = c.code;
+
 -- name: upsert_scorecard
 INSERT INTO scorecards (application_id, round_code, rubric_version, card, total, eligible)
 VALUES ($1, $2, $3, $4, $5, $6)
@@ -41,27 +45,6 @@ ON CONFLICT (application_id) DO UPDATE SET
 -- name: get_scorecard
 SELECT application_id, round_code, rubric_version, card, total, eligible, computed_at
 FROM scorecards WHERE application_id = $1;
-
--- name: round_application_ids
-SELECT id FROM applications WHERE round_code = $1 AND status <> 'withdrawn' ORDER BY created_at;
-
--- name: assign_reviewer
-INSERT INTO round_reviewers (round_code, user_id, assigned_by)
-SELECT $1, u.id, $3 FROM users u WHERE u.name = $2 AND u.role IN ('reviewer', 'admin')
-ON CONFLICT DO NOTHING
-RETURNING user_id;
-
--- name: reviewer_user
-SELECT id, role FROM users WHERE name = $1;
-
--- name: unassign_reviewer
-DELETE FROM round_reviewers WHERE round_code = $1
-  AND user_id = (SELECT id FROM users WHERE name = $2);
-
--- name: round_reviewers
-SELECT u.name, u.role, u.can_decide, rr.assigned_at
-FROM round_reviewers rr JOIN users u ON u.id = rr.user_id
-WHERE rr.round_code = $1 ORDER BY u.name;
 
 -- name: is_assigned
 SELECT EXISTS (SELECT 1 FROM round_reviewers WHERE round_code = $1 AND user_id = $2);
@@ -108,13 +91,6 @@ SELECT u.name AS reviewer, c.reason, c.declared_at
 FROM conflicts c JOIN users u ON u.id = c.user_id
 WHERE c.application_id = $1 ORDER BY c.declared_at, u.name;
 
--- name: rubric_versions
-SELECT version, rubric, created_by, created_at FROM rubrics WHERE round_code = $1
-ORDER BY version;
-
--- name: rounds_on_panel
-SELECT round_code FROM round_reviewers WHERE user_id = $1;
-
 -- name: ranking_rows
 SELECT a.id, a.kind, a.legal_name, a.status, a.version, a.created_at,
        s.card, s.total, s.eligible, s.rubric_version
@@ -128,8 +104,3 @@ RETURNING id;
 
 -- name: set_requirements
 UPDATE applications SET requirements = $2 WHERE id = $1;
-
--- name: application_stores_for_registry
-SELECT s.id, s.name, s.address, s.categories, s.location, s.home_delivery, s.radius_m, s.zone,
-       s.daily_capacity, s.emergency_24h, s.mobility_assist
-FROM application_stores s WHERE s.application_id = $1 ORDER BY s.ordinal;

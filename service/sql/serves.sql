@@ -53,28 +53,6 @@ JOIN communities c ON c.code = t.code
 GROUP BY c.code
 ORDER BY c.code;
 
--- name: network_counts
--- Active registry stores serving each of the communities $1 at walking reach $2, excluding
--- the stores of application $3 (NULL: none), counted up to $4 (marginal coverage never looks
--- past the rubric's k). At the standard reach the kept per-community counts are read.
-WITH own AS (
-    SELECT p.code, count(*) FILTER (WHERE store_serves_at(p.delivers, p.walk_m, $2)) AS n
-    FROM stores s JOIN store_serves p ON p.store_id = s.id
-    WHERE $3::uuid IS NOT NULL AND s.application_id = $3 AND p.code = ANY($1::text[])
-    GROUP BY p.code
-),
-counted AS (
-    SELECT k.code, k.n FROM community_store_counts k
-    WHERE $2 = serving_walk_m() AND k.code = ANY($1::text[])
-    UNION ALL
-    SELECT p.code, count(*) FROM store_serves p
-    WHERE $2 <> serving_walk_m() AND p.code = ANY($1::text[])
-      AND store_serves_at(p.delivers, p.walk_m, $2)
-    GROUP BY p.code
-)
-SELECT c.code, least(c.n - COALESCE(o.n, 0), $4)::int AS n
-FROM counted c LEFT JOIN own o ON o.code = c.code;
-
 -- name: serves_of_store
 -- The communities a store serves at walking reach $2 (tests and the explain page).
 SELECT p.code FROM store_serves p

@@ -6,13 +6,14 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get
+from litestar.params import FromPath
 from litestar.response import Redirect
 
 from scoring.vocabulary import CAPABILITIES, CATEGORIES, CRITERIA, PHASES
 from service.applications.lifecycle import AMENDABLE, STATUS_ZH
 from service.documents.kinds import DOCUMENT_KINDS
+from service.rounds import service as rounds_service
 from service.web.rendering import page
-from service.web.tiles import tiles_from
 
 
 def _labels() -> dict[str, Any]:
@@ -32,8 +33,8 @@ class WebController(Controller):
     include_in_schema = False
 
     def _render(self, request: Request, template: str, **context: Any) -> Response[str]:
-        tiles = tiles_from(request.app.state.settings)
-        return page(template, tiles, labels=_labels(), **context)
+        # Read from Settings once, by create_app.
+        return page(template, request.app.state.tiles, labels=_labels(), **context)
 
     @get("/")
     async def home(self) -> Redirect:
@@ -43,9 +44,13 @@ class WebController(Controller):
     async def apply(self, request: Request) -> Response[str]:
         eligible = [c for c in CATEGORIES.values() if not c.excluded]
         excluded = [c for c in CATEGORIES.values() if c.excluded]
+        # An applicant picks the round by its name: nobody outside the foundation knows codes.
+        async with request.app.state.pool.acquire() as conn:
+            rounds = await rounds_service.open_rounds(conn)
         return self._render(
             request,
             "apply.html",
+            rounds=rounds,
             eligible=eligible,
             excluded=excluded,
             capabilities=list(CAPABILITIES.values()),
@@ -70,7 +75,9 @@ class WebController(Controller):
         return self._render(request, "review.html")
 
     @get("/review/applications/{application_id:uuid}")
-    async def review_application(self, request: Request, application_id: UUID) -> Response[str]:
+    async def review_application(
+        self, request: Request, application_id: FromPath[UUID]
+    ) -> Response[str]:
         return self._render(
             request,
             "review_application.html",

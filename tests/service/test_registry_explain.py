@@ -6,6 +6,7 @@ so an index shows up only when it is the better plan, as in production.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import asyncpg
@@ -84,3 +85,14 @@ async def test_routing_and_batch_queries_use_indexes(many_stores: asyncpg.Connec
     assert "stores_zone_idx" in delivery, delivery
     assert "stores_geog_idx" in walkin, walkin
     assert "stores_geog_idx" in batch, batch
+
+
+async def test_network_counts_read_the_kept_counts(many_stores: asyncpg.Connection) -> None:
+    """Review's network counts read the relation and counts of migration 0020 by index, at the
+    standard reach and at any other, and touch `stores` only for the candidate's own."""
+    codes = [r["code"] for r in await many_stores.fetch("SELECT code FROM communities LIMIT 20")]
+    standard = await plan(many_stores, load("review").network_counts, codes, 1000.0, None, 3)
+    assert "community_store_counts_pkey" in standard, standard
+    other = await plan(many_stores, load("review").network_counts, codes, 300.0, uuid.uuid4(), 3)
+    assert "store_serves" in other and "stores_application_idx" in other, other
+    assert "Seq Scan on stores" not in standard + other

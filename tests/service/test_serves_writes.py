@@ -11,7 +11,9 @@ import asyncpg
 from litestar.testing import AsyncTestClient
 from shapely.geometry import box, mapping
 
+from scoring import rubric_from_dict
 from service.registry import serves
+from service.review.scorecards import network_counts
 from tests.service.test_registry_builders import ZHONGLUBEI, community_geom, store
 from tests.support import bearer
 
@@ -37,7 +39,8 @@ async def served(conn: asyncpg.Connection, store_id: UUID) -> bool:
 
 
 async def zhonglubei_count(conn: asyncpg.Connection) -> int:
-    return (await serves.network_counts(conn, [ZHONGLUBEI], 1000.0, None, 100))[ZHONGLUBEI]
+    rubric = rubric_from_dict({"walking_distance_m": 1000.0, "target_stores_per_community": 100})
+    return (await network_counts(conn, [ZHONGLUBEI], rubric, None))[ZHONGLUBEI]
 
 
 async def test_relation_follows_every_write_path(

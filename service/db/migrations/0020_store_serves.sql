@@ -173,6 +173,9 @@ END $$;
 CREATE TRIGGER stores_notify_registry AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON stores
     FOR EACH STATEMENT EXECUTE FUNCTION notify_registry_changed();
 
+-- The rule had a second home in 0016 (probed per read); the relation replaces it.
+DROP FUNCTION stores_serving(geography, geometry, double precision, integer, uuid);
+
 -- The relation for the stores and communities already there.
 INSERT INTO store_serves SELECT * FROM store_serves_pairs(NULL, NULL)
     WHERE delivers OR walk_m <= serving_max_walk_m();

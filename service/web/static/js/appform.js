@@ -226,7 +226,9 @@ class StoreCard {
       this.drawer.set(outerRing(d.zone).map((p) => convert(p, this.zoneCrs(), tiles.crs)));
     }
     this.redraw();
-    if (this.marker) this.map.setView(this.marker.getLatLng(), 14);
+    // Not animated: the status page rebuilds these cards on each refresh, and a zoom animation
+    // ending on a removed map throws (Leaflet's _leaflet_pos).
+    if (this.marker) this.map.setView(this.marker.getLatLng(), 14, { animate: false });
   }
 }
 

@@ -5,6 +5,7 @@
 import { api, el, fmt, labels, problemText, say, statusZh, tiles } from "./common.js";
 import { bars } from "./charts.js";
 import { clearErrors, showProblem } from "./errors.js";
+import { documentItem, downloadDocument } from "./documents.js";
 import { confirmAction, localProblem, noEnterSubmit, numberIn } from "./forms.js";
 import { addCommunities, baseMap, fitTo, label, storePoint } from "./map.js";
 import { requireStaff } from "./staff.js";
@@ -59,6 +60,7 @@ async function load() {
   document.getElementById("app-version").textContent = r.data.version;
   drawStores(r.data.stores || []);
   infoHistory(r.data.info_requests || []);
+  loadDocuments();
   scoreFields(r.data.kind);
   const [, reviews, conflicts, onPanel] = await Promise.all([loadCard(), loadReviews(), loadConflicts(), panelMembership(r.data.round)]);
   access(onPanel, conflicts, reviews);
@@ -116,6 +118,19 @@ function infoHistory(requests) {
       q.requested_documents && q.requested_documents.length
         ? el("p", { class: "hint", text: `需上传：${q.requested_documents.map((d) => DOCS[d] || d).join("、")}` }) : null,
       el("p", { class: q.answered_at ? "success" : "due", text: q.answered_at ? `已答复：${q.answer}` : "等待申请人答复" }))));
+}
+
+// The evidence the applicant uploaded (the licence a reviewer asked for), to read before deciding.
+async function loadDocuments() {
+  const r = await api("GET", `/api/v1/applications/${id}/documents`, { token: state.token });
+  const list = document.getElementById("app-docs");
+  if (!r.ok) {
+    list.replaceChildren(el("li", { class: "hint", text: problemText(r) }));
+    return;
+  }
+  list.replaceChildren(...(r.data.length
+    ? r.data.map((d) => documentItem(d, (doc) => downloadDocument(doc, state.token)))
+    : [el("li", { class: "hint", text: "申请人尚未上传材料。" })]));
 }
 
 async function loadCard() {
