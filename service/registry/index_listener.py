@@ -12,7 +12,7 @@ import time
 
 import asyncpg
 
-from service.db.pool import Database
+from service.db.pool import Database, register_codecs
 from service.db.queries import load
 from service.registry.index import RegistryIndex
 
@@ -39,8 +39,7 @@ class RegistryIndexHolder:
     async def start(self) -> None:
         with contextlib.suppress(Exception):
             await self._listen()
-        with contextlib.suppress(Exception):
-            await self.refresh()
+            await self.refresh(self._conn)
         self._task = asyncio.create_task(self._watch(), name="boai-registry-index")
 
     async def stop(self) -> None:
@@ -59,6 +58,7 @@ class RegistryIndexHolder:
         conn = await asyncpg.connect(self.dsn, timeout=self.connect_timeout_s,
                                      server_settings={"application_name": APPLICATION_NAME})
         try:
+            await register_codecs(conn)  # zones come back as shapely geometries
             await conn.add_listener(CHANNEL, self._on_notify)
         except BaseException:
             conn.terminate()
@@ -102,7 +102,9 @@ class RegistryIndexHolder:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), self.check_s)
                 self._changed.clear()
-                await self.refresh()
+                # its own connection, not the pool's: the watch never holds (or keeps alive)
+                # a pooled connection, e.g. one opened before the migrations ran
+                await self.refresh(self._conn)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # keep serving the index we have; try again shortly

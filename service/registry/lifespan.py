@@ -9,7 +9,8 @@ from service.registry.index_listener import RegistryIndexHolder
 
 async def start_index(app: Litestar) -> None:
     settings = app.state.settings
-    assert settings.database_url
+    if not settings.database_url:  # open_pool, before it, has refused to start
+        return
     app.state.registry_index = RegistryIndexHolder(settings.database_url, app.state.pool)
     await app.state.registry_index.start()
 

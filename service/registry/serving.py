@@ -27,8 +27,9 @@ _ENC = msgspec.json.Encoder()
 async def index_of(holder: RegistryIndexHolder, conn: asyncpg.Connection | None = None
                    ) -> RegistryIndex:
     if holder.current is None:
-        await holder.refresh(conn)
-    assert holder.current is not None  # refresh raised otherwise
+        await holder.refresh(conn)  # raises when it cannot build one
+    if holder.current is None:
+        raise RuntimeError("the registry index could not be built")
     return holder.current
 
 
