@@ -42,6 +42,7 @@ from service.registry import (
     ExportsController,
     StoresController,
 )
+from service.registry import lifespan as registry_index
 from service.registry.coverage_cache import CoverageCache
 from service.review.controller import ReviewController
 from service.review.joint_controller import JointStatusController
@@ -122,8 +123,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies=DEPENDENCIES,
         before_request=before_request,
         exception_handlers={Exception: problem_response},
-        on_startup=[open_pool, start_auth_listener, notify.start_worker],
-        on_shutdown=[notify.stop_worker, close_pool],
+        on_startup=[open_pool, start_auth_listener, registry_index.start_index,
+                    notify.start_worker],
+        on_shutdown=[notify.stop_worker, registry_index.stop_index, close_pool],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Boai relief-voucher partner network",

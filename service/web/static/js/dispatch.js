@@ -241,7 +241,8 @@ async function serving() {
   if (p.crs === tiles.crs) markHousehold(r.data.point.lon, r.data.point.lat);
   const where = r.data.point.community ? `此处属于${r.data.point.community.name}。` : "此处不在试点社区内。";
   list.replaceChildren(
-    el("li", { class: "hint", text: `${where}能送货到此处的门店：${r.data.stores.length} 家。` }),
+    el("li", { class: "hint", text: `${where}能送货到此处的门店：${r.data.total} 家` +
+      (r.data.total > r.data.stores.length ? `，列出最近的 ${r.data.stores.length} 家。` : "。") }),
     ...r.data.stores.map(storeItem),
   );
   if (r.data.stores.length) highlightStore(r.data.stores[0].id, `最近：${r.data.stores[0].name}`);
