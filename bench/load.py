@@ -90,6 +90,7 @@ async def communities_copy(conn: asyncpg.Connection, c: Communities, seed: int =
 
 async def analyze(conn: asyncpg.Connection) -> float:
     started = time.perf_counter()
-    for table in ("stores", "communities", "store_status_history"):
+    for table in ("stores", "communities", "store_status_history", "store_serves",
+                  "community_store_counts"):
         await conn.execute(f"VACUUM ANALYZE {table}")
     return time.perf_counter() - started

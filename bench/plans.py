@@ -13,7 +13,7 @@ from shapely.geometry import Point
 from bench.synth import CORE
 from service.db.queries import load
 
-REGISTRY, DISPATCH, REVIEW = load("registry"), load("dispatch"), load("review")
+REGISTRY, DISPATCH, SERVES = load("registry"), load("dispatch"), load("serves")
 _INDEX = re.compile(r"(?:Index Scan|Index Only Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) "
                     r"(\w+)")
 _SEQ = re.compile(r"Seq Scan on (\w+)")
@@ -25,7 +25,9 @@ def queries(day: date, codes: list[str]) -> dict[str, tuple[str, tuple[Any, ...]
     return {
         "serving_stores": (REGISTRY.serving_stores, (here, None, day)),
         "nearest_stores": (REGISTRY.nearest_stores, (here, 5, None, 20, day)),
-        "coverage": (REGISTRY.coverage, (1000.0, 1, 10, False, 0, 1)),
+        "coverage": (SERVES.coverage, (1000.0, 1, 10, False, 0, 1)),
+        "store_serves_pairs (one community changed)": (
+            "SELECT * FROM store_serves_pairs(NULL, $1::text[])", (codes[:1],)),
         "community_at": (REGISTRY.community_at, (here,)),
         "route_delivery_candidates": (DISPATCH.route_delivery_candidates,
                                       (here, [], day, 50, 1)),
@@ -33,7 +35,7 @@ def queries(day: date, codes: list[str]) -> dict[str, tuple[str, tuple[Any, ...]
                                     (here, [], day, 1000.0, 50, 1)),
         "assign_delivery_pairs": (DISPATCH.assign_delivery_pairs,
                                   ([116.40, 116.45], [39.90, 39.95], [], day, 10)),
-        "network_counts (scoring)": (REVIEW.network_counts, (codes, 1000.0, uuid.uuid4(), 2)),
+        "network_counts (scoring)": (SERVES.network_counts, (codes, 1000.0, uuid.uuid4(), 2)),
     }
 
 

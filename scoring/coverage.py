@@ -1,9 +1,12 @@
 """Which pilot communities a store serves, and how much a candidate adds to the network.
 
 A store serves a community when any part of the community lies within walking distance of the
-store, or when the store delivers home and its delivery zone overlaps the community (a zone that
-only touches the boundary does not count). Coverage is counted with multiplicity: the programme
-wants `k` stores per community so that one closure in a disaster leaves residents a choice.
+store, or when the store delivers home and its delivery zone reaches inside the community: its
+interior, 10 cm (1e-6 degree) in, so a zone that only touches the boundary does not count. The
+registry keeps the same rule in SQL (migration 0020: zone_delivers_into, walk_distance_m) for
+the stores it holds; tests/service/test_serves_rule.py checks that the two agree. Coverage is
+counted with multiplicity: the programme wants `k` stores per community so that one closure in
+a disaster leaves residents a choice.
 """
 
 from __future__ import annotations
@@ -22,6 +25,15 @@ from scoring.rubric import PriorityWeights, Rubric
 _GROUPS = ("residents", "elderly", "elderly_alone", "disabled", "mothers_infants", "children")
 
 
+# ST_Buffer(geom, -0.000001) with PostGIS's defaults (8 segments per quarter circle): the
+# `interior` column of communities (migration 0006), computed by the same GEOS operation.
+INTERIOR_DEG = 0.000001
+
+
+def interior(geoms: np.ndarray) -> np.ndarray:
+    return shapely.buffer(geoms, -INTERIOR_DEG, quad_segs=8)
+
+
 def weighted_population(c: CommunityFacts, pw: PriorityWeights) -> float:
     return sum(getattr(pw, g) * getattr(c, g) for g in _GROUPS)
 
@@ -29,7 +41,7 @@ def weighted_population(c: CommunityFacts, pw: PriorityWeights) -> float:
 class CommunityIndex:
     """Pilot communities behind an STRtree; build once per round, query per candidate."""
 
-    __slots__ = ("_codes", "_geoms", "_tree", "_weights", "by_code")
+    __slots__ = ("_codes", "_geoms", "_interiors", "_tree", "_weights", "by_code")
 
     def __init__(self, communities: Iterable[CommunityFacts]) -> None:
         ordered = sorted(communities, key=lambda c: c.code)
@@ -38,6 +50,7 @@ class CommunityIndex:
             raise ValueError("community codes must be unique")
         self._codes = np.array([c.code for c in ordered], dtype=object)
         self._geoms = np.array([c.geometry for c in ordered], dtype=object)
+        self._interiors = interior(self._geoms)
         self._tree = STRtree(self._geoms)
         self._weights: dict[PriorityWeights, dict[str, float]] = {}
 
@@ -59,10 +72,12 @@ class CommunityIndex:
         return set(self._codes[idx[near]].tolist())
 
     def overlapping(self, area: BaseGeometry) -> set[str]:
-        """Communities sharing some area (not only a boundary) with area."""
-        hit = set(self._tree.query(area, predicate="intersects").tolist())
-        hit -= set(self._tree.query(area, predicate="touches").tolist())
-        return {self._codes[i] for i in hit}
+        """Communities whose interior (10 cm in) the area reaches: not only a boundary."""
+        idx = self._tree.query(area, predicate="intersects")
+        if idx.size == 0:
+            return set()
+        inside = shapely.intersects(self._interiors[idx], area)
+        return set(self._codes[idx[inside]].tolist())
 
 
 def communities_served_by(store: StoreFacts, index: CommunityIndex, rubric: Rubric) -> set[str]:

@@ -15,6 +15,11 @@ from service.auth.controller import MeController, UsersController
 from service.auth.guard import DEPENDENCIES
 from service.auth.known import KnownTokens
 from service.auth.revocation import AuthListener
+from service.chains.controller import (
+    ChainController,
+    ChangeRequestsController,
+    StoreFilesController,
+)
 from service.communities import CommunitiesController
 from service.config import Settings, get_settings
 from service.db.pool import create_pool
@@ -28,16 +33,21 @@ from service.http.header_limit import HeaderLimitMiddleware
 from service.http.logging import RequestIdMiddleware, configure_logging
 from service.http.openapi import OfflineSwagger, document_problems
 from service.http.ratelimit import SlidingWindow
+from service.leads.controller import InvitationsController, LeadsController
 from service.notify import lifespan as notify
+from service.organisations.controller import JointRulesController, OrganisationsController
 from service.registry import (
     CoverageController,
     DisasterAreasController,
     ExportsController,
     StoresController,
 )
+from service.registry import lifespan as registry_index
 from service.registry.coverage_cache import CoverageCache
 from service.review.controller import ReviewController
+from service.review.joint_controller import JointStatusController
 from service.rounds.controller import RoundsController
+from service.visits.controller import VisitsController
 from service.web import WEB_HANDLERS
 from service.web.tiles import tiles_from
 from service.wiring import wire
@@ -57,6 +67,16 @@ API_CONTROLLERS: list[type] = [
     DisasterAreasController,
     DispatchController,
     NotificationsController,
+    StoreFilesController,
+    ChainController,
+    ChangeRequestsController,
+    # issue 17: joint assessment and field recruitment
+    OrganisationsController,
+    JointRulesController,
+    JointStatusController,
+    VisitsController,
+    LeadsController,
+    InvitationsController,
 ]
 
 
@@ -103,8 +123,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies=DEPENDENCIES,
         before_request=before_request,
         exception_handlers={Exception: problem_response},
-        on_startup=[open_pool, start_auth_listener, notify.start_worker],
-        on_shutdown=[notify.stop_worker, close_pool],
+        on_startup=[open_pool, start_auth_listener, registry_index.start_index,
+                    notify.start_worker],
+        on_shutdown=[notify.stop_worker, registry_index.stop_index, close_pool],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Boai relief-voucher partner network",

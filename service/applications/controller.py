@@ -109,7 +109,7 @@ class ApplicationsController(Controller):
         per_page: int = Parameter(default=20, ge=1, le=100),
     ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
-            rows = await service.listing(conn, round, status, kind, page, per_page)
+            rows = await service.listing(conn, round, status, kind, page, per_page, principal)
         return {
             "items": [application_view(r, principal, full=False) for r in rows],
             "page": page,

@@ -19,6 +19,7 @@ from service.applications.stores import prepare
 from service.auth.principal import Principal
 from service.auth.tokens import APPLICANT_PREFIX, hash_token, new_token
 from service.notify import outbox
+from service.organisations.service import area_of, require_in_area
 from service.problems import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 from service.validation import collect
 
@@ -151,6 +152,7 @@ async def fetch(
     # Another applicant's application answers 404, as if it did not exist.
     if row is None or principal is None or not principal.may_see_application(application_id):
         raise NotFound("No such application.", "申请不存在。")
+    await require_in_area(conn, principal, application_id)
     return row
 
 
@@ -284,9 +286,13 @@ async def listing(
     kind: str | None,
     page: int,
     per_page: int,
+    principal: Principal | None = None,
 ) -> list[asyncpg.Record]:
+    # Street and community reviewers list only their area's candidates (as fetch answers 404).
+    area = await area_of(conn, principal)
     return await repo.list_applications(
-        conn, round_code, status, kind, per_page, (page - 1) * per_page
+        conn, round_code, status, kind, per_page, (page - 1) * per_page,
+        area=None if area is None else (sorted(area.communities), sorted(area.streets)),
     )
 
 

@@ -44,7 +44,7 @@ class DispatchController(Controller):
         by = principal.name
         async with request.app.state.pool.acquire() as conn:
             return await route(conn, req, by, crs or req.household.crs,
-                               request.app.state.settings)
+                               request.app.state.settings, request.app.state.registry_index)
 
     @get("/reservations", opt=DISPATCH,
          summary="A household's reservations on a day (default today), found by its ref")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import asyncpg
 from shapely.geometry import Point
@@ -10,6 +11,8 @@ from shapely.geometry import Point
 from service.config import Settings
 from service.dispatch import repository as repo
 from service.dispatch.schemas import Fallback, Ranking, Reserved, RouteAnswer, RouteRequest
+from service.registry import serving as registry_serving
+from service.registry.index_listener import RegistryIndexHolder
 from service.registry.places import point_answer, service_day
 from service.registry.ranking import RANKING_EN, RANKING_ZH, rank
 from service.registry.schemas import CrsName, StoreSummary
@@ -58,11 +61,14 @@ async def _reserve_first(
 
 
 async def route(conn: asyncpg.Connection, req: RouteRequest, by: str, crs: CrsName,
-                settings: Settings) -> RouteAnswer:
+                settings: Settings, index: RegistryIndexHolder | None = None) -> RouteAnswer:
     h = req.household
     point = Point(*h.wgs84())
     day = service_day()
-    rows = await repo.candidates(
+    candidates = repo.candidates
+    if index is not None:  # candidates from the worker's registry index (issue 15)
+        candidates = partial(registry_serving.route_candidates, index=index)  # type: ignore[assignment]
+    rows = await candidates(
         conn, point, sorted(set(req.categories)), day,
         home_delivery=req.home_delivery, walk_m=req.walk_m, limit=_FETCH,
     )
@@ -74,7 +80,7 @@ async def route(conn: asyncpg.Connection, req: RouteRequest, by: str, crs: CrsNa
     fallback = None
     if not options or (req.reserve and reserved is None):
         # Fully booked, or nobody in reach at all? Ask again ignoring capacity.
-        full = bool(rows) or bool(await repo.candidates(
+        full = bool(rows) or bool(await candidates(
             conn, point, sorted(set(req.categories)), day, home_delivery=req.home_delivery,
             walk_m=req.walk_m, limit=1, min_left=0,
         ))

@@ -13,5 +13,6 @@ DOCUMENT_KINDS: dict[str, tuple[str, str]] = {
     "food_licence": ("食品经营许可证", "Food business licence"),
     "wechat_pay_proof": ("微信支付商户号证明", "Proof of the WeChat Pay merchant account"),
     "store_photo": ("门店照片", "Photo of the store"),
+    "site_visit_photo": ("实地核查照片", "Photo taken on a site visit"),
     "other": ("其他证明材料", "Other evidence"),
 }

@@ -16,12 +16,11 @@ from service.http.body import body
 from service.problems import BadRequest, FieldError, NotFound
 from service.registry import coverage as cov
 from service.registry import repository as repo
+from service.registry import serving
 from service.registry.disaster import declare, lift, listing
 from service.registry.params import DISPATCH, READ, categories
-from service.registry.places import point_answer, point_in, service_day
-from service.registry.ranking import rank
+from service.registry.places import point_in, service_day
 from service.registry.schemas import (
-    CommunityRef,
     CoverageFeatures,
     CoverageReport,
     CrsName,
@@ -34,8 +33,9 @@ from service.registry.schemas import (
     StatusChange,
     StoreDetail,
     StoresNear,
+    StoresServing,
 )
-from service.registry.views import store_detail, store_features, store_summary
+from service.registry.views import store_detail, store_features
 
 GEOJSON = "application/geo+json"
 Lon = Parameter(ge=-180.0, le=180.0, description="Longitude in `crs`")
@@ -58,32 +58,41 @@ class StoresController(Controller):
     path = "/stores"
     tags = ["registry"]
 
-    @get("/serving", opt=READ, summary="Active stores whose delivery zone covers a point")
+    @get("/serving", opt=READ,
+         summary="Active stores whose delivery zone covers a point: the nearest `limit` "
+                 "(ranked) and how many there are in all")
     async def serving(
         self, request: Request, lon: float = Lon, lat: float = Lat, crs: CrsName = CrsQuery,
         category: Categories = None,
         phase: Phase | None = Parameter(default=None, description="Tie-break: see ranking"),
-    ) -> StoresNear:
+        limit: int = Parameter(default=20, ge=1, le=100, description="Stores listed"),
+    ) -> Response[StoresServing]:
         point = point_in(lon, lat, crs)
+        wanted = categories(category)
         async with request.app.state.pool.acquire() as conn:
-            rows = await repo.serving(conn, point, categories(category), service_day())
-            known = CommunityRef(rows[0]["community_code"], rows[0]["community_name"]) if (
-                rows and rows[0]["community_code"]) else None
-            where = await point_answer(conn, lon, lat, crs, point, known)
-        stores = [store_summary(r, crs) for r in rows]
-        return StoresNear(point=where, crs=crs, stores=rank(stores, phase))
+            index, found, left, community = await serving.lookup(
+                request.app.state.registry_index, conn, point,
+                lambda index: index.serving(point, wanted))
+        where = serving.point_answer(lon, lat, crs, point, community)
+        stores = serving.first_ranked(found, left, limit, phase)
+        return Response(serving.answer(index, where, crs, stores, len(found), limit),
+                        media_type="application/json")
 
     @get("/nearest", opt=READ, summary="Nearest active stores for walk-in (geodesic metres)")
     async def nearest(
         self, request: Request, lon: float = Lon, lat: float = Lat, crs: CrsName = CrsQuery,
         k: int = Parameter(default=5, ge=1, le=50),
         category: Categories = None,
-    ) -> StoresNear:
+    ) -> Response[StoresNear]:
         point = point_in(lon, lat, crs)
+        wanted = categories(category)
         async with request.app.state.pool.acquire() as conn:
-            rows = await repo.nearest(conn, point, k, categories(category), service_day())
-            where = await point_answer(conn, lon, lat, crs, point)
-        return StoresNear(point=where, crs=crs, stores=[store_summary(r, crs) for r in rows])
+            index, found, left, community = await serving.lookup(
+                request.app.state.registry_index, conn, point,
+                lambda index: index.nearest(point, k, wanted))
+        where = serving.point_answer(lon, lat, crs, point, community)
+        return Response(serving.answer(index, where, crs, found.candidates(left, k)),
+                        media_type="application/json")
 
     @get("/{store_id:uuid}", opt=READ, summary="A store, its capacity today and status history")
     async def detail(self, request: Request, store_id: FromPath[UUID],
@@ -143,7 +152,7 @@ class CoverageController(Controller):
     async def coverage(
         self, request: Request,
         min_stores: int = Parameter(default=1, ge=1, le=100, description="k: gaps have < k"),
-        walk_m: float = Parameter(default=1000.0, gt=0, le=5000, description="Walk-in reach"),
+        walk_m: float = Parameter(default=1000.0, gt=0, le=1000, description="Walk-in reach"),
         list_limit: int = Parameter(default=10, ge=1, le=100,
                                     description="Stores listed per community and way"),
         format: FromQuery[Literal["json", "geojson"]] = "json",

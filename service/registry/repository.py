@@ -13,6 +13,7 @@ from shapely.geometry.base import BaseGeometry
 
 from service.db.pool import Database
 from service.db.queries import load
+from service.registry import serves
 from service.registry.coverage_cache import CoverageCache
 
 SQL = load("registry")
@@ -74,8 +75,8 @@ async def coverage(db: Database, walk_m: float, min_stores: int, list_limit: int
     if rows is None:
         async def part(i: int) -> Rows:
             async with db.acquire() as conn:
-                return await conn.fetch(SQL.coverage, walk_m, min_stores, list_limit,
-                                        with_geometry, i, COVERAGE_PARTS)
+                return await serves.coverage_part(conn, walk_m, min_stores, list_limit,
+                                                  with_geometry, i, COVERAGE_PARTS)
 
         parts = await asyncio.gather(*(part(i) for i in range(COVERAGE_PARTS)))
         rows = sorted((r for p in parts for r in p), key=lambda r: r["code"])
@@ -92,7 +93,7 @@ async def stores_in_area(conn: asyncpg.Connection, area: BaseGeometry) -> Rows:
 
 
 async def coverage_loss(conn: asyncpg.Connection, store_ids: list[UUID], walk_m: float) -> Rows:
-    return await conn.fetch(SQL.coverage_loss, store_ids, walk_m)
+    return await serves.coverage_loss(conn, store_ids, walk_m)
 
 
 async def delivering_into(conn: asyncpg.Connection, area: BaseGeometry, day: date) -> Rows:

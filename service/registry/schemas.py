@@ -92,6 +92,16 @@ class StoresNear(msgspec.Struct):
     stores: list[StoreSummary]
 
 
+class StoresServing(msgspec.Struct):
+    """The nearest `limit` stores serving a point, ranked, and how many serve it in all."""
+
+    point: PointAnswer
+    crs: str
+    total: int
+    limit: int
+    stores: list[StoreSummary]
+
+
 class CapacityToday(msgspec.Struct):
     day: date
     capacity: int
@@ -151,7 +161,7 @@ class CommunityCoverage(msgspec.Struct):
     street: str
     district: str
     store_count: int
-    # True when a list was cut at list_limit: the true count is at least list_limit.
+    # True when a list was cut at list_limit (store_count stays exact).
     capped: bool
     gap: bool
     delivery_store_ids: list[UUID]
@@ -193,7 +203,7 @@ class DisasterAreaIn(msgspec.Struct, forbid_unknown_fields=True):
     area: GeoJsonArea
     crs: CrsName = "wgs84"
     mark_affected: bool = False
-    walk_m: Annotated[float, Meta(gt=0, le=5000)] = 1000.0
+    walk_m: Annotated[float, Meta(gt=0, le=1000)] = 1000.0
 
     def problems(self) -> Iterator[Invalid]:
         if self.area.get("type") not in ("Polygon", "MultiPolygon"):

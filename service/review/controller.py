@@ -16,6 +16,7 @@ from service.http.body import body
 from service.review import service
 from service.review.schemas import ConflictIn, DecisionIn, InfoRequestIn, ReviewIn
 from service.review.scorecards import stored_scorecard
+from service.visits.service import evidence
 
 PANEL = {"roles": ("reviewer",)}
 
@@ -34,7 +35,10 @@ class ReviewController(Controller):
     ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
             await applications.fetch(conn, application_id, principal)
-            return await stored_scorecard(conn, application_id)
+            card = await stored_scorecard(conn, application_id)
+            # What the field saw (site visits, training) next to what was declared: staff only.
+            card["evidence"] = await evidence(conn, application_id) if principal.is_staff else None
+            return card
 
     @get("/reviews", opt=PANEL, summary="The panel's reviews")
     async def reviews(

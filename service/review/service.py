@@ -20,6 +20,7 @@ from service.problems import FieldError, Forbidden, PreconditionRequired, invali
 from service.registry.writer import RegistryStoreIn, add_store
 from service.review import repository as repo
 from service.review.panel import require_open, require_panel_member
+from service.review.quorum import require_joint
 from service.review.schemas import DecisionIn, InfoRequestIn, ReviewIn
 from service.validation import collect
 
@@ -156,6 +157,7 @@ async def decide(
     await require_panel_member(conn, principal, app["round_code"], application_id)
     stores: list[str] = []
     async with conn.transaction():
+        await require_joint(conn, app, decision.decision)  # no-op for rounds without rules
         version = await applications.transition(
             conn,
             application_id,

@@ -12,6 +12,7 @@ from msgspec import Meta
 
 from service.auth import Authenticated
 from service.http.body import body
+from service.review.joint_ranking import joint_view
 from service.review.ranking import ranking, recommend
 from service.review.schemas import ShortlistIn
 from service.rounds import service
@@ -114,10 +115,12 @@ class RoundsController(Controller):
             return await service.reviewers(conn, code)
 
     @get("/{code:str}/ranking", opt=PANEL, summary="Candidates ranked, with sub-scores and gates")
-    async def ranking(self, request: Request, code: FromPath[str]) -> dict[str, Any]:
+    async def ranking(
+        self, request: Request, code: FromPath[str], principal: Authenticated
+    ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
             await service.require_round(conn, code)
-            return await ranking(conn, code)
+            return await joint_view(conn, principal, await ranking(conn, code))
 
     @post(
         "/{code:str}/shortlist",

@@ -11,6 +11,7 @@ import msgspec
 
 from service.communities.repository import upsert_feature
 from service.db.pool import register_codecs
+from service.seed.organisations import load_organisations
 from service.seed.rounds import load_applications, load_network
 
 FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
@@ -37,6 +38,9 @@ async def load_fixtures(dsn: str) -> dict[str, int]:
         counts["network_beijing1"] = await load_network(conn, _items("network_beijing1.json"))
         counts["applications_beijing2"] = await load_applications(
             conn, _items("applications_beijing2.json")
+        )
+        counts["organisations"] = await load_organisations(
+            conn, _items("organisations_beijing.json")
         )
     finally:
         await conn.close()

@@ -66,6 +66,13 @@ FROM applications
 WHERE ($1::text IS NULL OR round_code = $1)
   AND ($2::text IS NULL OR status = $2)
   AND ($3::text IS NULL OR kind = $3)
+  -- A street or community reviewer's area ($6 communities, $7 streets): only candidates
+  -- whose scorecard serves it (service/organisations); NULL = every candidate.
+  AND ($6::text[] IS NULL OR EXISTS (
+      SELECT 1 FROM scorecards s,
+           jsonb_array_elements_text(s.card -> 'served_communities') AS c(code)
+      WHERE s.application_id = applications.id
+        AND (c.code = ANY($6::text[]) OR left(c.code, 9) = ANY($7::text[]))))
 ORDER BY created_at, id
 LIMIT $4 OFFSET $5;
 

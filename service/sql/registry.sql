@@ -88,32 +88,6 @@ FROM candidates c
 ORDER BY distance_m, c.id
 LIMIT $2;
 
--- name: coverage
--- Every pilot community with the active stores serving it: delivering stores whose zone
--- intersects the community, and any active store within $1 metres of it (walk-in). One
--- statement; per community, one lazy index scan per way, each stopped after $3 stores, so the
--- cost stays bounded however dense the stores (exact counts below $3; `capped` flags a
--- community where a list was cut short, its true count being at least $3).
--- $2: the k below which a community is a gap ($2 <= $3); $4: also return the geometry;
--- $5, $6: this call's part and the number of parts (0, 1 for everything).
-SELECT c.code, c.name, c.street, c.district, c.households, c.residents, c.elderly,
-       c.elderly_alone, c.disabled, c.mothers_infants, c.children,
-       sv.delivery_ids, sv.walkin_ids,
-       cardinality(sv.delivery_ids) >= $3 OR cardinality(sv.walkin_ids) >= $3 AS capped,
-       u.store_count, u.store_count < $2 AS gap,
-       CASE WHEN $4::boolean THEN c.geom END AS geom
-FROM communities c
--- The serving rule is stores_serving (migration 0016, shared with review's network_counts);
--- the community's geography is computed once per community, not once per store tested.
-CROSS JOIN LATERAL (SELECT c.geom::geography AS g OFFSET 0) cg
-CROSS JOIN LATERAL stores_serving(cg.g, c.interior, $1::float8, $3::int, NULL) sv
-CROSS JOIN LATERAL (
-    SELECT count(DISTINCT v) AS store_count FROM unnest(sv.delivery_ids || sv.walkin_ids) v
-) u
--- $5 of $6 parts: the caller runs the parts on separate connections, in parallel.
-WHERE c.is_pilot AND abs(hashtext(c.code)) % $6 = $5
-ORDER BY c.code;
-
 -- name: export_stores
 -- Whole rows: service/registry/views.py FEATURE_COLUMNS picks the properties exported.
 SELECT s.*
@@ -132,44 +106,6 @@ SELECT s.id, s.name, s.merchant_name, s.geom
 FROM stores s
 WHERE s.status = 'active' AND ST_Intersects(s.geom, ST_SetSRID($1::geometry, 4326))
 ORDER BY s.id;
-
--- name: coverage_loss
--- Pilot communities served by at least one of the stores $1 (the ones taken out), with how
--- many active stores serve them before and after. $2: walking distance in metres.
-WITH hit AS (
-    SELECT s.id, s.geom, s.zone, s.home_delivery FROM stores s WHERE s.id = ANY($1::uuid[])
-),
-touched_codes AS (
-    SELECT DISTINCT c.code
-    FROM hit h
-    JOIN communities c
-      ON c.is_pilot AND ((h.home_delivery AND ST_Intersects(c.geom, h.zone))
-                         OR ST_DWithin(c.geom::geography, h.geom::geography, $2, false))
-),
-touched AS (
-    -- the interior (10 cm in): same rule as `coverage`, touching a boundary does not serve
-    SELECT c.code, c.geom, c.interior
-    FROM touched_codes t JOIN communities c ON c.code = t.code
-),
-pairs AS (
-    SELECT t.code, s.id
-    FROM touched t
-    JOIN stores s ON ST_Intersects(s.zone, t.interior)
-    WHERE s.status = 'active' AND s.home_delivery
-    UNION
-    SELECT t.code, s.id
-    FROM touched t
-    JOIN stores s ON ST_DWithin(s.geom::geography, t.geom::geography, $2, false)
-    WHERE s.status = 'active'
-)
-SELECT c.code, c.name, c.households, c.elderly, c.elderly_alone, c.disabled,
-       c.mothers_infants, c.children,
-       count(*) AS before,
-       count(*) FILTER (WHERE p.id <> ALL($1::uuid[])) AS after
-FROM pairs p
-JOIN communities c ON c.code = p.code
-GROUP BY c.code
-ORDER BY c.code;
 
 -- name: delivering_into_area
 -- Active delivering stores outside the area $1 whose zone reaches into it, nearest first.

@@ -11,20 +11,28 @@ SELECT code, name, households, residents, elderly, elderly_alone, disabled, moth
 FROM communities WHERE is_pilot ORDER BY code;
 
 -- name: network_counts
--- Active registry stores serving each of the communities $1 (a delivery zone reaching inside
--- it, or within $2 metres of it on foot), excluding the candidate's own stores ($3), counted
--- only up to $4 (the rubric's k: marginal coverage never looks past it). Each way is one lazy
--- index scan stopped after $4 stores, so the cost stays bounded in the dense urban core
--- (1.3 s -> 15 ms for 124 communities at 100,000 stores). The rule is stores_serving
--- (migration 0016), the one `coverage` uses.
-SELECT c.code, least(u.n, $4)::int AS n
-FROM communities c
-CROSS JOIN LATERAL (SELECT c.geom::geography AS g OFFSET 0) cg
-CROSS JOIN LATERAL stores_serving(cg.g, c.interior, $2::float8, $4::int, $3::uuid) sv
-CROSS JOIN LATERAL (
-    SELECT count(DISTINCT v) AS n FROM unnest(sv.delivery_ids || sv.walkin_ids) v
-) u
-WHERE c.code = ANY($1::text[]);
+-- Active registry stores serving each of the communities $1 at walking reach $2, excluding
+-- the stores of application $3 (NULL: none), counted up to $4 (marginal coverage never looks
+-- past the rubric's k). At the standard reach the kept per-community counts are read. Reads the
+-- store_serves relation (migration 0020; the rule is defined there); pairs are kept up to
+-- serving_max_walk_m(), so a rubric walking farther counts at that reach.
+WITH own AS (
+    SELECT p.code, count(*) FILTER (WHERE store_serves_at(p.delivers, p.walk_m, $2)) AS n
+    FROM stores s JOIN store_serves p ON p.store_id = s.id
+    WHERE $3::uuid IS NOT NULL AND s.application_id = $3 AND p.code = ANY($1::text[])
+    GROUP BY p.code
+),
+counted AS (
+    SELECT k.code, k.n FROM community_store_counts k
+    WHERE $2 = serving_walk_m() AND k.code = ANY($1::text[])
+    UNION ALL
+    SELECT p.code, count(*) FROM store_serves p
+    WHERE $2 <> serving_walk_m() AND p.code = ANY($1::text[])
+      AND store_serves_at(p.delivers, p.walk_m, $2)
+    GROUP BY p.code
+)
+SELECT c.code, least(c.n - COALESCE(o.n, 0), $4)::int AS n
+FROM counted c LEFT JOIN own o ON o.code = c.code;
 
 -- name: upsert_scorecard
 INSERT INTO scorecards (application_id, round_code, rubric_version, card, total, eligible)

@@ -78,6 +78,23 @@ ACCESS: dict[str, frozenset[str]] = {
     "POST /api/v1/applications/{application_id}/decision": frozenset({"reviewer", "admin"}),
     # notifications: the applicant's own events; staff also see why a delivery failed
     "GET /api/v1/applications/{application_id}/events": frozenset({"reviewer", "admin", "own"}),
+    # chains: store-list files (public, like applying), coverage and decisions per store
+    "GET /api/v1/store-files/template.xlsx": EVERYONE,
+    "GET /api/v1/store-files/template.csv": EVERYONE,
+    "POST /api/v1/store-files/check": EVERYONE,
+    "PUT /api/v1/applications/{application_id}/stores": frozenset({"admin", "own"}),
+    "GET /api/v1/applications/{application_id}/store-coverage": frozenset({"reviewer", "admin"}),
+    "GET /api/v1/applications/{application_id}/store-decisions": frozenset(
+        {"reviewer", "admin", "own"}
+    ),
+    "POST /api/v1/applications/{application_id}/store-decisions": frozenset(
+        {"reviewer", "admin"}
+    ),
+    "POST /api/v1/applications/{application_id}/change-requests": frozenset({"admin", "own"}),
+    "GET /api/v1/applications/{application_id}/change-requests": frozenset(
+        {"reviewer", "admin", "own"}
+    ),
+    "POST /api/v1/change-requests/{request_id}/decision": frozenset({"reviewer", "admin"}),
     # rounds
     "GET /api/v1/rounds": STAFF,
     "POST /api/v1/rounds": frozenset({"admin"}),
@@ -107,6 +124,31 @@ ACCESS: dict[str, frozenset[str]] = {
     "POST /api/v1/dispatch/reservations/{reservation_id}/release": frozenset(
         {"dispatcher", "admin"}
     ),
+    # joint assessment (issue 17): organisations, joint rules, site visits, training
+    "GET /api/v1/organisations": STAFF,
+    "POST /api/v1/organisations": frozenset({"admin"}),
+    "PUT /api/v1/organisations/{code}/members/{user}": frozenset({"admin"}),
+    "DELETE /api/v1/organisations/{code}/members/{user}": frozenset({"admin"}),
+    "GET /api/v1/rounds/{code}/joint-rules": frozenset({"reviewer", "admin"}),
+    "PUT /api/v1/rounds/{code}/joint-rules": frozenset({"admin"}),
+    "DELETE /api/v1/rounds/{code}/joint-rules": frozenset({"admin"}),
+    # street/community reviewers outside their area get 404 here (tests/service/test_joint.py)
+    "GET /api/v1/applications/{application_id}/joint-status": frozenset({"reviewer", "admin"}),
+    "GET /api/v1/applications/{application_id}/site-visits": frozenset({"reviewer", "admin"}),
+    "POST /api/v1/applications/{application_id}/site-visits": frozenset({"reviewer", "admin"}),
+    "POST /api/v1/applications/{application_id}/site-visit-photos": frozenset(
+        {"reviewer", "admin"}
+    ),
+    "GET /api/v1/applications/{application_id}/trainings": frozenset({"reviewer", "admin"}),
+    "POST /api/v1/applications/{application_id}/trainings": frozenset({"reviewer", "admin"}),
+    # field leads: any staff member records and invites; the link opens for anyone holding
+    # it; the applicant it reached redeems it for its own application
+    "POST /api/v1/leads": STAFF,
+    "GET /api/v1/leads": STAFF,
+    "GET /api/v1/leads/conversion": frozenset({"reviewer", "admin"}),
+    "POST /api/v1/leads/{lead_id}/invitation": STAFF,
+    "POST /api/v1/invitations/open": EVERYONE,
+    "POST /api/v1/applications/{application_id}/invitation": frozenset({"admin", "own"}),
 }
 
 # Not API routes: the OpenAPI document, static files, health probes and the HTML pages
@@ -120,6 +162,7 @@ PAGES = {
     "GET /review/applications/{application_id}",
     "GET /admin",
     "GET /dispatch",
+    "GET /leads",
 }
 
 # Bodies chosen so that no cell changes what a later cell sees: the review routes get an
@@ -128,6 +171,8 @@ PAGES = {
 BODIES: dict[str, Any] = {
     "PATCH /api/v1/applications/{application_id}": {},
     "POST /api/v1/applications/{application_id}/withdraw": {"reason": "访问矩阵测试"},
+    # invalid, so no cell sets joint rules that would change what later cells see
+    "PUT /api/v1/rounds/{code}/joint-rules": {"quorum": -1},
     "GET": None,
     "DELETE": None,
 }
@@ -214,7 +259,9 @@ def concrete(key: str, application_id: str) -> tuple[str, str]:
         store_id=uuid.uuid4(),
         reservation_id=uuid.uuid4(),
         document_id=uuid.uuid4(),
+        request_id=uuid.uuid4(),
         area_id=uuid.uuid4(),
+        lead_id=uuid.uuid4(),
         code="beijing-2",
         name="nobody",
         user="reviewer-2",

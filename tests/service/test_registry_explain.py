@@ -6,6 +6,7 @@ so an index shows up only when it is the better plan, as in production.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import asyncpg
@@ -16,6 +17,7 @@ from service.db.queries import load
 
 REGISTRY = load("registry")
 DISPATCH = load("dispatch")
+SERVES = load("serves")
 HERE = Point(116.40, 39.90)
 DAY = date(2026, 1, 1)
 
@@ -51,11 +53,27 @@ async def test_nearest_is_knn_on_the_geography_index(many_stores: asyncpg.Connec
     assert "Index Scan using stores_geog_idx" in text and "Order By" in text, text
 
 
-async def test_coverage_probes_both_store_indexes(many_stores: asyncpg.Connection) -> None:
-    text = await plan(many_stores, REGISTRY.coverage, 1000.0, 1, 10, False, 0, 1)
-    assert "stores_zone_idx" in text, text
-    assert "stores_geog_idx" in text, text
-    assert "Seq Scan on stores" not in text, text
+async def test_coverage_reads_the_relation_not_the_stores(
+    many_stores: asyncpg.Connection,
+) -> None:
+    text = await plan(many_stores, SERVES.coverage, 1000.0, 1, 10, False, 0, 1)
+    assert "store_serves" in text and " stores " not in text.replace("stores_", ""), text
+
+
+async def test_keeping_the_relation_probes_indexes(many_stores: asyncpg.Connection) -> None:
+    """A changed community probes both store indexes; a changed store, the communities'."""
+    one_community = await plan(many_stores,
+                               "SELECT * FROM store_serves_pairs(NULL, ARRAY[$1::text])",
+                               "110105006008")
+    assert "stores_zone_idx" in one_community and "stores_geog_idx" in one_community, \
+        one_community
+    assert "Seq Scan on stores" not in one_community, one_community
+    store_id = await many_stores.fetchval("SELECT id FROM stores LIMIT 1")
+    one_store = await plan(many_stores, "SELECT * FROM store_serves_pairs(ARRAY[$1::uuid], NULL)",
+                           store_id)
+    assert "communities_geog_idx" in one_store, one_store
+    assert "communities_interior_idx" in one_store, one_store
+    assert "Seq Scan on stores" not in one_store, one_store
 
 
 async def test_routing_and_batch_queries_use_indexes(many_stores: asyncpg.Connection) -> None:
@@ -69,12 +87,12 @@ async def test_routing_and_batch_queries_use_indexes(many_stores: asyncpg.Connec
     assert "stores_geog_idx" in batch, batch
 
 
-async def test_network_counts_shares_the_serving_rule_and_its_indexes(
-    many_stores: asyncpg.Connection,
-) -> None:
-    """stores_serving (migration 0016) is inlined into review's query too."""
+async def test_network_counts_read_the_kept_counts(many_stores: asyncpg.Connection) -> None:
+    """Review's network counts read the relation and counts of migration 0020 by index, at the
+    standard reach and at any other, and touch `stores` only for the candidate's own."""
     codes = [r["code"] for r in await many_stores.fetch("SELECT code FROM communities LIMIT 20")]
-    text = await plan(many_stores, load("review").network_counts, codes, 1000.0, None, 3)
-    assert "stores_zone_idx" in text, text
-    assert "stores_geog_idx" in text, text
-    assert "Seq Scan on stores" not in text, text
+    standard = await plan(many_stores, load("review").network_counts, codes, 1000.0, None, 3)
+    assert "community_store_counts_pkey" in standard, standard
+    other = await plan(many_stores, load("review").network_counts, codes, 300.0, uuid.uuid4(), 3)
+    assert "store_serves" in other and "stores_application_idx" in other, other
+    assert "Seq Scan on stores" not in standard + other

@@ -4,6 +4,7 @@
 
 import { api, el, fmt, labels, problemText, say, tiles } from "./common.js";
 import { clearErrors, showProblem } from "./errors.js";
+import { noEnterSubmit } from "./forms.js";
 import { PolygonDrawer, baseMap, fitTo, label, round, storePoint } from "./map.js";
 import { requireStaff } from "./staff.js";
 
@@ -240,7 +241,8 @@ async function serving() {
   if (p.crs === tiles.crs) markHousehold(r.data.point.lon, r.data.point.lat);
   const where = r.data.point.community ? `此处属于${r.data.point.community.name}。` : "此处不在试点社区内。";
   list.replaceChildren(
-    el("li", { class: "hint", text: `${where}能送货到此处的门店：${r.data.stores.length} 家。` }),
+    el("li", { class: "hint", text: `${where}能送货到此处的门店：${r.data.total} 家` +
+      (r.data.total > r.data.stores.length ? `，列出最近的 ${r.data.stores.length} 家。` : "。") }),
     ...r.data.stores.map(storeItem),
   );
   if (r.data.stores.length) highlightStore(r.data.stores[0].id, `最近：${r.data.stores[0].name}`);
@@ -251,6 +253,11 @@ document.getElementById("coverage-form").addEventListener("submit", (event) => {
   event.preventDefault();
   refresh();
 });
+
+// Enter after typing a household number or an area's name must not reserve a delivery or
+// declare a disaster: those take their button. (The one-field searches keep Enter.)
+noEnterSubmit(document.getElementById("point-form"));
+noEnterSubmit(document.getElementById("area-form"));
 
 document.getElementById("point-form").addEventListener("submit", async (event) => {
   event.preventDefault();

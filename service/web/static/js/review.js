@@ -60,6 +60,16 @@ async function load() {
   const codes = new Set();
   for (const item of state.items) Object.keys(item.criteria || {}).forEach((c) => codes.add(c));
   state.criteria = [...codes];
+  // Joint assessment: each organisation's mean score side by side, and the reader's area.
+  const orgs = new Map();
+  for (const item of state.items) {
+    for (const [code, o] of Object.entries(item.by_organisation || {})) orgs.set(code, o.name);
+  }
+  state.orgs = [...orgs].map(([code, name]) => ({ code, name }));
+  const scope = r.data.scope;
+  say(document.getElementById("scope-note"), scope
+    ? `您所在的${scope.name}只看到服务本辖区的候选：${[...scope.streets.map((s) => `街道 ${s}`), ...scope.communities.map((c) => `社区 ${c}`)].join("、")}。`
+    : "");
   document.getElementById("ranking-note").textContent = `评分细则第 ${r.data.rubric_version} 版 · 共 ${state.items.length} 份`;
   render();
 }
@@ -76,8 +86,18 @@ function columns() {
     ...state.criteria.map((c) => ({
       key: `c:${c}`, zh: labels.criteria[c] || c, value: (i) => (i.criteria[c] ? i.criteria[c].score : null), digits: 1,
     })),
+    ...(state.orgs || []).map((o) => ({
+      key: `o:${o.code}`, zh: o.name, value: (i) => (i.by_organisation?.[o.code]?.mean ?? null), digits: 1,
+    })),
+    { key: "disagreement", zh: "分歧最大", value: (i) => disagreementText(i.disagreement) },
     { key: "review_count", zh: "评审数", value: (i) => i.review_count, digits: 0 },
   ];
+}
+
+function disagreementText(d) {
+  if (!d) return null;
+  const name = (code) => (state.orgs.find((o) => o.code === code) || { name: code }).name;
+  return `${labels.criteria[d.criterion] || d.criterion}：${name(d.high)} 比 ${name(d.low)} 高 ${fmt(d.spread, 0)} 分`;
 }
 
 function nameCell(i) {

@@ -1,0 +1,1 @@
+"""Field leads: merchants frontline workers found, invitations to apply, conversion."""

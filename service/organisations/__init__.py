@@ -1,0 +1,1 @@
+"""Organisations of the programme, their areas, and the joint rules of a round."""

@@ -1,0 +1,108 @@
+"""Dispatcher reads answered from the in-memory registry index: stores serving a point (the
+nearest `limit` and the total), the nearest stores, and routing's candidates. PostgreSQL is
+asked once per request, for the candidates' status and capacity today (and the point's
+community); reserving still happens there, in one statement that re-checks both."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+import numpy as np
+from shapely.geometry import Point
+
+from service.registry.index import Candidate, Found, RegistryIndex
+from service.registry.index_listener import SQL, RegistryIndexHolder
+from service.registry.places import service_day
+from service.registry.ranking import TIE_BAND_M, rank
+from service.registry.schemas import CommunityRef, PointAnswer
+
+_ENC = msgspec.json.Encoder()
+
+
+async def index_of(holder: RegistryIndexHolder, conn: asyncpg.Connection | None = None
+                   ) -> RegistryIndex:
+    if holder.current is None:
+        await holder.refresh(conn)  # raises when it cannot build one
+    if holder.current is None:
+        raise RuntimeError("the registry index could not be built")
+    return holder.current
+
+
+async def live(conn: asyncpg.Connection, found: Found, day: date, point: Point
+               ) -> tuple[Found, dict[UUID, int], CommunityRef | None, int]:
+    """The found stores still active, their capacity left today; the point's community; the
+    registry version now."""
+    rows = await conn.fetch(SQL.live_state, found.ids(), day, point)
+    left: dict[UUID, int] = {}
+    community, version = None, 0
+    for r in rows:
+        if r["id"] is None:
+            version = r["version"]
+            if r["community_code"] is not None:
+                community = CommunityRef(r["community_code"], r["community_name"])
+        else:
+            left[r["id"]] = max(0, r["capacity_left"])
+    if len(left) < len(found):
+        found = found.keep(np.fromiter((i in left for i in found.ids()), bool, len(found)))
+    return found, left, community, version
+
+
+async def lookup(holder: RegistryIndexHolder, conn: asyncpg.Connection, point: Point,
+                 pick: Callable[[RegistryIndex], Found],
+                 ) -> tuple[RegistryIndex, Found, dict[UUID, int], CommunityRef | None]:
+    """Stores found in the index, checked live. An index older than the registry (its
+    notification not yet arrived) is rebuilt first, so every answer reflects each change
+    committed before the request: stores reopened or added included, not only closed ones."""
+    day = service_day()
+    index = await index_of(holder, conn)
+    found, left, community, version = await live(conn, pick(index), day, point)
+    if version > index.version:
+        await holder.refresh(conn)
+        index = await index_of(holder, conn)
+        found, left, community, _ = await live(conn, pick(index), day, point)
+    return index, found, left, community
+
+
+def first_ranked(found: Found, left: dict[UUID, int], limit: int, phase: str | None,
+                 mobility_assist: bool = False) -> list[Candidate]:
+    """The first `limit` of the ranking. Ranking reorders only within 100 m bands, so only the
+    stores up to the band of the `limit`-th nearest can be among them."""
+    n = None
+    if len(found) > limit:
+        band = found.dist[limit - 1] // TIE_BAND_M
+        n = int(np.searchsorted(found.dist // TIE_BAND_M, band, side="right"))
+    return rank(found.candidates(left, n), phase, mobility_assist)[:limit]
+
+
+def answer(index: RegistryIndex, where: PointAnswer, crs: str, stores: Sequence[Candidate],
+           total: int | None = None, limit: int | None = None) -> bytes:
+    """The JSON answer, each store's unchanging part taken encoded from the index."""
+    parts = [b'{"point":', _ENC.encode(where), b',"crs":', _ENC.encode(crs)]
+    if total is not None:
+        parts += [b',"total":%d,"limit":%d' % (total, limit or 0)]
+    parts += [b',"stores":[', b",".join(index.encoded(c, crs) for c in stores), b"]}"]
+    return b"".join(parts)
+
+
+def point_answer(lon: float, lat: float, crs: str, point: Point,
+                 community: CommunityRef | None) -> PointAnswer:
+    return PointAnswer(lon=lon, lat=lat, crs=crs, lon_wgs84=round(point.x, 7),  # type: ignore[arg-type]
+                       lat_wgs84=round(point.y, 7), community=community)
+
+
+async def route_candidates(conn: asyncpg.Connection, point: Point, categories: list[str],
+                           day: date, *, index: RegistryIndexHolder, home_delivery: bool,
+                           walk_m: float, limit: int, min_left: int = 1) -> list[dict[str, Any]]:
+    """dispatch.repository.candidates, from the index: rows as store_summary expects them."""
+    def pick(index: RegistryIndex) -> Found:
+        return (index.serving(point, categories) if home_delivery
+                else index.within(point, walk_m, categories))
+
+    current, found, left, _ = await lookup(index, conn, point, pick)
+    kept = [c for c in found.candidates(left) if c.capacity_left >= min_left][:limit]
+    return [current.summary_row(c) for c in kept]

@@ -1,0 +1,1 @@
+"""Site visits of candidates' stores and training sessions of approved merchants' staff."""
