@@ -18,12 +18,13 @@ from geo import (
     transform_geometry,
 )
 from geo.crs import convert_array
+from tests.hypothesis_budget import examples
 
 china_lon = st.floats(73.5, 135.0, allow_nan=False)
 china_lat = st.floats(18.0, 53.5, allow_nan=False)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(lon=china_lon, lat=china_lat, crs=st.sampled_from(["gcj02", "bd09"]))
 def test_round_trip_within_5_cm_over_china(lon, lat, crs):
     assume(in_china(lon, lat))
@@ -32,7 +33,7 @@ def test_round_trip_within_5_cm_over_china(lon, lat, crs):
     assert geodesic_m(lon, lat, *back) < 0.05
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(lon=china_lon, lat=china_lat)
 def test_gcj_to_bd_round_trip(lon, lat):
     x, y = convert_array([lon], [lat], "gcj02", "bd09")
@@ -124,3 +125,67 @@ def test_transform_geometry_keeps_holes_and_parts():
     assert shapely.equals_exact(back, geom, tolerance=1e-9)
     via_bd = transform_geometry(transform_geometry(geom, "gcj02", "bd09"), "bd09", "gcj02")
     assert shapely.equals_exact(via_bd, geom, tolerance=1e-9)
+
+
+def test_transform_geometry_moves_coordinates_between_systems():
+    point = shapely.Point(116.4, 39.9)
+    moved = transform_geometry(point, "wgs84", "gcj02")
+    assert (moved.x, moved.y) == pytest.approx(from_wgs84(116.4, 39.9, "gcj02"), abs=1e-12)
+    assert transform_geometry(point, "gcj02", "gcj02") is point
+
+
+def test_convert_array_between_any_two_systems_matches_going_through_wgs84():
+    lons, lats = np.array([116.4, 121.47]), np.array([39.9, 31.23])
+    for src in ("wgs84", "gcj02", "bd09"):
+        for dst in ("wgs84", "gcj02", "bd09"):
+            x, y = convert_array(lons, lats, src, dst)
+            wl, wa = to_wgs84_array(lons, lats, src)
+            ex, ey = from_wgs84_array(wl, wa, dst)
+            assert np.allclose(x, ex, atol=1e-9) and np.allclose(y, ey, atol=1e-9), (src, dst)
+    same_x, same_y = convert_array(lons, lats, "bd09", "bd09")
+    assert same_x.tolist() == lons.tolist() and same_y.tolist() == lats.tolist()
+    assert same_x is not lons  # a copy: the caller's arrays are never handed back
+
+
+def test_wgs84_results_are_float_copies():
+    ints = np.array([116, 121])
+    for convert in (from_wgs84_array, to_wgs84_array):
+        x, y = convert(ints, np.array([39, 31]), "wgs84")
+        assert x.dtype == np.float64 and y.dtype == np.float64
+        floats = np.array([116.4, 121.47])
+        x, _ = convert(floats, np.array([39.9, 31.23]), "wgs84")
+        x[0] = 0.0
+        assert floats[0] == 116.4
+    assert from_wgs84(116.4, 39.9, "wgs84") == (116.4, 39.9)
+    with pytest.raises(ValueError, match="lons and lats must have the same shape"):
+        from_wgs84_array([116.4, 121.47], [39.9], "gcj02")
+    with pytest.raises(ValueError, match="unknown CRS 'epsg4326'"):
+        from_wgs84_array([116.4], [39.9], "epsg4326")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("lon, lat", [(116.4, 55.9), (116.4, 0.8), (137.9, 39.9), (72.0, 39.9)])
+def test_just_outside_the_published_box_is_unshifted(lon, lat):
+    assert from_wgs84(lon, lat, "gcj02") == (lon, lat)
+
+
+@pytest.mark.parametrize("lon, lat", [(72.004, 39.9), (137.8347, 39.9), (116.4, 0.8293),
+                                      (116.4, 55.8271)])
+def test_the_edges_of_the_published_box_are_shifted(lon, lat):
+    assert from_wgs84(lon, lat, "gcj02") != (lon, lat)
+
+
+def test_distances_broadcast_to_the_inputs_shape():
+    lons, lats = np.array([116.4, 121.47, 87.62]), np.array([39.9, 31.23, 43.83])
+    d = geodesic_m_array(lons[:, None], lats[:, None], lons[None, :], lats[None, :])
+    assert d.shape == (3, 3) and d.dtype == np.float64
+    assert np.allclose(np.diag(d), 0.0) and np.allclose(d, d.T)
+    assert d[0, 1] == pytest.approx(geodesic_m(116.4, 39.9, 121.47, 31.23))
+
+
+def test_mismatched_shapes_are_refused_with_a_message():
+    with pytest.raises(ValueError, match=r"^lons and lats must have the same shape$"):
+        to_wgs84_array([116.4, 121.47], [39.9], "gcj02")
+    lat = np.array([39.9, 31.23])
+    _, out = to_wgs84_array(np.array([116.4, 121.47]), lat, "wgs84")
+    out[0] = 0.0
+    assert lat[0] == 39.9  # latitudes are copied too

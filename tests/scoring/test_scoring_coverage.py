@@ -17,11 +17,12 @@ from scoring import (
     network_counts,
     rubric_from_dict,
 )
+from tests.hypothesis_budget import examples
 
 RUBRIC = default_rubric()
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.floats(0, 360), st.floats(10, 6000), st.floats(-60, 60), st.floats(-170, 170))
 def test_local_distances_match_the_geodesic(azimuth, dist, lat, lon):
     end_lon, end_lat, _ = GEOD.fwd(lon, lat, azimuth, dist)

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from scoring_builders import GRID_INDEX, merchant, store
 
 from scoring import ReviewScores, aggregate_panel, default_rubric, rubric_from_dict, score_merchant
+from tests.hypothesis_budget import examples
 
 RUBRIC = default_rubric()
 AUTO = score_merchant(merchant(store("a", home_delivery=True, zone_m=800)), GRID_INDEX, RUBRIC, {})
@@ -65,7 +66,7 @@ reviews_st = st.lists(
 ).map(lambda ds: [ReviewScores(f"r{i}", d) for i, d in enumerate(ds)])
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(reviews_st, st.floats(0, 5))
 def test_panel_total_is_bounded_by_the_voices(reviews, auto_weight):
     rubric = rubric_from_dict({"panel_auto_weight": auto_weight})

@@ -21,6 +21,7 @@ from scoring_builders import (
 )
 
 from scoring import CommunityIndex, NgoFacts, default_rubric, score_merchant, score_ngo
+from tests.hypothesis_budget import examples
 
 RUBRIC = default_rubric()
 
@@ -39,19 +40,19 @@ def check_bounds(card) -> None:
     json.dumps(card.to_dict())  # JSON-able
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(merchants_st, network_st)
 def test_merchant_scores_are_bounded(facts, network):
     check_bounds(score_merchant(facts, GRID_INDEX, RUBRIC, network))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(ngos_st)
 def test_ngo_scores_are_bounded(facts):
     check_bounds(score_ngo(facts, GRID_INDEX, RUBRIC))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(merchants_st, stores_st, network_st)
 def test_adding_a_store_never_lowers_a_merchant_sub_score(facts, extra, network):
     if extra.key in {s.key for s in facts.stores}:
@@ -63,7 +64,7 @@ def test_adding_a_store_never_lowers_a_merchant_sub_score(facts, extra, network)
         assert after[code] >= value, (code, value, after[code])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(merchants_st, network_st, st.sampled_from(sorted(GRID_INDEX.by_code)))
 def test_an_approved_competitor_never_raises_marginal_coverage(facts, network, code):
     before = score_merchant(facts, GRID_INDEX, RUBRIC, network).criterion("coverage").score
@@ -72,7 +73,7 @@ def test_an_approved_competitor_never_raises_marginal_coverage(facts, network, c
     assert after <= before
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(ngos_st, capabilities_st)
 def test_adding_capabilities_never_lowers_an_ngo_sub_score(facts, extra):
     before = scores(score_ngo(facts, GRID_INDEX, RUBRIC))
@@ -82,7 +83,7 @@ def test_adding_capabilities_never_lowers_an_ngo_sub_score(facts, extra):
         assert after[code] >= value, code
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(merchants_st, network_st, st.randoms(use_true_random=False))
 def test_same_facts_in_any_store_order_give_identical_scorecards(facts, network, rnd):
     shuffled = list(facts.stores)

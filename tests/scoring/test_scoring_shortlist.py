@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring import Candidate, exact_shortlist, shortlist
+from tests.hypothesis_budget import examples
 
 CODES = ["a", "b", "c", "d", "e", "f"]
 BOUND = {"merchants": 1 - 1 / math.e, "stores": (1 - 1 / math.e) / 2}
@@ -35,7 +36,7 @@ def final_counts(result, cands, existing):
     return counts
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(instances(), st.sampled_from(["merchants", "stores"]))
 def test_greedy_is_within_its_bound_of_the_exact_optimum(inst, unit):
     cands, weights, existing, k, budget = inst
@@ -54,7 +55,7 @@ def test_greedy_is_within_its_bound_of_the_exact_optimum(inst, unit):
         assert all(b.missing == k - b.count for b in result.below_target)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(instances())
 def test_greedy_is_optimal_with_a_budget_of_one_merchant(inst):
     cands, weights, existing, k, _ = inst
