@@ -28,6 +28,12 @@ from service.http.openapi import OfflineSwagger, document_problems
 from service.http.ratelimit import SlidingWindow
 from service.notify import lifespan as notify
 from service.notify.controller import NotificationsController
+from service.redemptions.controller import (
+    MerchantKeysController,
+    MonitoringController,
+    RedemptionsController,
+    ReportsController,
+)
 from service.registry import (
     CoverageController,
     DisasterAreasController,
@@ -54,6 +60,10 @@ API_CONTROLLERS: list[type] = [
     DisasterAreasController,
     DispatchController,
     NotificationsController,
+    MerchantKeysController,
+    RedemptionsController,
+    MonitoringController,
+    ReportsController,
 ]
 
 

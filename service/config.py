@@ -57,6 +57,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # The delivery worker runs inside each `boai serve` process; off = another process
     # (or nobody) delivers.
     notify_worker: bool = True
+    # Merchants' redemption feed (service/redemptions): the HMAC secret that pseudonymises
+    # household refs (unset = `<data dir>/household.key`), the feed's body limit, and the
+    # monitoring rules' thresholds.
+    household_key: str | None = None
+    redemption_max_body_bytes: int = 8_388_608
+    price_outlier_factor: float = 3.0
+    price_outlier_min_sample: int = 5
+    feedback_deadline_h: float = 48.0
 
     @property
     def idempotency_lease(self) -> float:
@@ -110,6 +118,12 @@ def settings_from_env(**overrides: object) -> Settings:
         values["webhook_backoff_base"] = float(backoff)
     if worker := _env("BOAI_NOTIFY_WORKER"):
         values["notify_worker"] = worker.lower() not in ("0", "false", "no", "off")
+    if key := _env("BOAI_HOUSEHOLD_KEY"):
+        values["household_key"] = key
+    if factor := _env("BOAI_PRICE_OUTLIER_FACTOR"):
+        values["price_outlier_factor"] = float(factor)
+    if hours := _env("BOAI_FEEDBACK_DEADLINE_H"):
+        values["feedback_deadline_h"] = float(hours)
     values.update({k: v for k, v in overrides.items() if v is not None})
     return msgspec.convert(values, Settings, strict=False)
 
