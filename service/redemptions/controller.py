@@ -19,6 +19,7 @@ from service.redemptions import monitoring, reports
 from service.redemptions import service as feed_service
 from service.redemptions.feed import parse
 from service.redemptions.keys import current_merchant, merchant_guard
+from service.redemptions.schemas import Alert as AlertOut
 from service.redemptions.schemas import (
     AlertChange,
     AlertList,
@@ -29,7 +30,6 @@ from service.redemptions.schemas import (
     Rule,
     SuspendStore,
 )
-from service.redemptions.schemas import Alert as AlertOut
 
 ADMIN = {"roles": ("admin",)}
 READ = {"roles": ("dispatcher", "reviewer")}

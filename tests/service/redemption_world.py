@@ -65,8 +65,8 @@ async def approved_network(conn: asyncpg.Connection) -> dict[str, tuple[UUID, li
     return {r["legal_name"]: (r["id"], list(r["stores"])) for r in rows}
 
 
-@pytest.fixture
-async def world(service_dsn: str, conn: asyncpg.Connection,
+@pytest.fixture(name="world")
+async def world_fixture(service_dsn: str, conn: asyncpg.Connection,
                 tokens: dict[str, str]) -> AsyncIterator[World]:
     merchants = await approved_network(conn)
     app = create_app(make_settings(service_dsn, household_key=HOUSEHOLD_KEY))

@@ -16,7 +16,7 @@ from tests.service.redemption_world import (
     World,
     item,
     record,
-    world,  # noqa: F401  (fixture)
+    world_fixture,  # noqa: F401  (the `world` fixture)
 )
 from tests.support import bearer
 
