@@ -21,7 +21,7 @@ DIMENSIONS: tuple[Dimension, ...] = ("community", "district", "category", "phase
 METRICS = ("redemptions", "households", "amount_fen", "item_lines")
 
 
-class Row(msgspec.Struct, omit_defaults=True):
+class Row(msgspec.Struct):
     redemptions: int
     households: int
     amount_fen: int

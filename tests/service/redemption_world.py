@@ -77,6 +77,10 @@ async def world_fixture(service_dsn: str, conn: asyncpg.Connection,
         yield w
 
 
+async def store_named(conn: asyncpg.Connection, fragment: str) -> UUID:
+    return await conn.fetchval("SELECT id FROM stores WHERE name LIKE '%' || $1 || '%'", fragment)
+
+
 def record(store_id: UUID, txn: str, *, at: datetime | None = None, phase: str = "preparedness",
            household: str = "ZLB-0001", items: list[dict[str, Any]] | None = None,
            amount: int | None = None, **extra: Any) -> dict[str, Any]:
