@@ -130,7 +130,8 @@ async def test_reservations_without_feedback_for_48_hours(world: World) -> None:
         "UPDATE reservations SET created_at = now() - interval '47 hours' WHERE id = $1",
         made["recent"]["id"])
     await dispatch.release(w.conn, made["released"]["id"])
-    await w.send(WUMART, [record(store, "T-1", at=WEEK, reservation_id=str(made["redeemed"]["id"]))])
+    redeemed = str(made["redeemed"]["id"])
+    await w.send(WUMART, [record(store, "T-1", at=WEEK, reservation_id=redeemed)])
     found = await alerts(w, rule="missing_feedback")
     assert [x["reservation_id"] for x in found] == [str(made["silent"]["id"])]
     assert found[0]["evidence"]["deadline_h"] == 48.0

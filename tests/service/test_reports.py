@@ -33,7 +33,8 @@ async def load_dataset(w: World) -> None:
     await w.send(WUMART, [
         record(anzhen, "R1", at=bj("2026-11-18T10:00:00"), household="HH-1",
                reservation_id=str(reserved["id"]),
-               items=[item("grain_oil", "大米 5kg", 1, 3990), item("daily_goods", "毛巾", 1, 1200)]),
+               items=[item("grain_oil", "大米 5kg", 1, 3990),
+                      item("daily_goods", "毛巾", 1, 1200)]),
         record(anzhen, "R2", at=bj("2026-11-18T16:00:00"), household="HH-2", phase="warning",
                items=[item("drinking_water", "矿泉水", 12, 200)]),
         record(huilongguan, "R3", at=bj("2026-11-19T10:00:00"), household="HH-1",
