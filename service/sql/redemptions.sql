@@ -268,3 +268,21 @@ JOIN applications a ON a.id = r.application_id
 WHERE ($1::timestamptz IS NULL OR r.at >= $1) AND ($2::timestamptz IS NULL OR r.at < $2)
 GROUP BY r.application_id, a.legal_name
 ORDER BY a.legal_name;
+
+-- name: fixture_reservation
+-- The fixtures' reservations carry their own (past) creation time: a week of history.
+INSERT INTO reservations (store_id, day, household_ref, created_by, created_at)
+VALUES ($1, $2, $3, 'fixtures', $4)
+RETURNING id;
+
+-- name: fixture_reservation_by_ref
+SELECT id FROM reservations WHERE created_by = 'fixtures' AND household_ref = $1;
+
+-- name: fixture_txn_exists
+SELECT 1 FROM redemptions WHERE application_id = $1 AND txn_id = $2;
+
+-- name: pilot_stores
+SELECT s.id, s.name, s.application_id, a.legal_name
+FROM stores s JOIN applications a ON a.id = s.application_id
+WHERE a.round_code = 'beijing-1'
+ORDER BY s.name;
