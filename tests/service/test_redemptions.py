@@ -227,3 +227,37 @@ async def test_households_are_kept_only_as_a_keyed_hash(world: World) -> None:
     assert hashes == [want, want]  # full-width and case folded: one household
     dump = await w.conn.fetchval("SELECT string_agg(r::text, ' ') FROM redemptions r")
     assert "0042" not in dump
+
+
+def test_the_fast_path_gives_what_the_full_validation_gives() -> None:
+    """Records whose strings need no cleaning skip the collect-every-error walk; for them both
+    must agree, and anything needing cleaning or failing must take the full walk."""
+    from uuid import uuid4
+
+    from service.redemptions.schemas import RecordIn
+    from service.redemptions.service import _fast
+    from service.validation import collect
+
+    store = uuid4()
+    plain = [
+        record(store, "F-1"),
+        record(store, "F-2", phase="recovery", reservation_id=str(uuid4()),
+               items=[item("fresh_food", "猪肉（五花）", 1.25, 2999),
+                      item("tobacco", "香烟", 1, 2300)]),
+        record(store, "F-3", at=datetime(2026, 11, 1, 9, 0, tzinfo=UTC)),
+    ]
+    for raw in plain:
+        fast = _fast(raw)
+        assert fast is not None and fast == collect(RecordIn, raw)[0]
+    needs_cleaning = [
+        record(store, "F-4", household="ＺＬＢ-０００１"),  # full-width: folded
+        record(store, "F-5", items=[item("grain_oil", "大米 ", 1, 10)]),  # trailing space
+        record(store, "F-6", items=[item("grain_oil", "大\u200b米", 1, 10)]),  # zero-width
+    ]
+    for raw in needs_cleaning:
+        assert _fast(raw) is None and collect(RecordIn, raw)[0] is not None
+    invalid = [record(store, "F-7", phase="later"),
+               record(store, "F-8", items=[item("sweets", "糖", 1, 10)]),
+               record(store, "F-9", at=datetime.now(UTC) + timedelta(hours=1))]
+    for raw in invalid:
+        assert _fast(raw) is None and collect(RecordIn, raw)[1]
