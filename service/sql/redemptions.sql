@@ -46,23 +46,33 @@ SELECT id FROM reservations WHERE id = ANY($1::uuid[]);
 -- name: insert_redemptions
 -- One statement for the whole batch; a txn_id already stored (a concurrent re-send) is
 -- skipped and not returned. The community: the one the routed household was in (a linked
--- reservation's point), else the one the store lies in, else the nearest within 5 km of it.
+-- reservation's point), else the one the store lies in, else the nearest within 5 km of it
+-- (looked up once per store of the batch, not per record).
+WITH b AS (
+    SELECT * FROM unnest($2::text[], $3::uuid[], $4::timestamptz[], $5::text[], $6::bytea[],
+                         $7::text[], $8::bigint[], $9::uuid[], $10::bytea[])
+         AS b (txn_id, store_id, at, voucher_id, household_hash, phase, amount_fen,
+               reservation_id, content_hash)
+), store_community AS (
+    SELECT s.id,
+           (SELECT c.code FROM communities c
+            WHERE ST_DWithin(c.geom::geography, s.geom::geography, 5000)
+            ORDER BY ST_Intersects(c.geom, s.geom) DESC, c.geom <-> s.geom, c.code
+            LIMIT 1) AS code
+    FROM stores s WHERE s.id IN (SELECT DISTINCT store_id FROM b)
+)
 INSERT INTO redemptions (application_id, txn_id, store_id, at, voucher_id, household_hash, phase,
                          amount_fen, reservation_id, content_hash, batch_id, community_code)
 SELECT $1, b.txn_id, b.store_id, b.at, b.voucher_id, b.household_hash, b.phase, b.amount_fen,
        b.reservation_id, b.content_hash, $11,
        COALESCE(
-           (SELECT c.code FROM reservations v JOIN communities c
-                ON ST_Intersects(c.geom, v.household_geom)
-            WHERE v.id = b.reservation_id ORDER BY c.is_pilot DESC, c.code LIMIT 1),
-           (SELECT c.code FROM stores s JOIN communities c
-                ON ST_DWithin(c.geom::geography, s.geom::geography, 5000)
-            WHERE s.id = b.store_id
-            ORDER BY ST_Intersects(c.geom, s.geom) DESC, c.geom <-> s.geom, c.code LIMIT 1))
-FROM unnest($2::text[], $3::uuid[], $4::timestamptz[], $5::text[], $6::bytea[], $7::text[],
-            $8::bigint[], $9::uuid[], $10::bytea[])
-     AS b (txn_id, store_id, at, voucher_id, household_hash, phase, amount_fen, reservation_id,
-           content_hash)
+           CASE WHEN b.reservation_id IS NOT NULL THEN
+               (SELECT c.code FROM reservations v JOIN communities c
+                    ON ST_Intersects(c.geom, v.household_geom)
+                WHERE v.id = b.reservation_id ORDER BY c.is_pilot DESC, c.code LIMIT 1)
+           END,
+           sc.code)
+FROM b JOIN store_community sc ON sc.id = b.store_id
 ON CONFLICT (application_id, txn_id) DO NOTHING
 RETURNING id, txn_id;
 
