@@ -51,7 +51,16 @@ def parse() -> argparse.Namespace:
     p.add_argument("--workers", default="auto", help="granian workers: 1, 2 or auto (try both)")
     p.add_argument("--intake-connections", type=int, default=4)
     p.add_argument("--out", type=Path, default=RESULTS)
-    return p.parse_args()
+    p.add_argument("--quick", action="store_true",
+                   help="smoke run: 10,000 stores, 1,000 communities, 1 run of 2 s per figure, "
+                        "2 workers (under 2 minutes); results go to bench/results/quick/")
+    args = p.parse_args()
+    if args.quick:
+        args.stores, args.communities, args.real_path = 10_000, 1_000, 2_000
+        args.seconds, args.runs, args.workers = 2.0, 1, "2"
+        if args.out == RESULTS:
+            args.out = RESULTS / "quick"
+    return args
 
 
 def serving_figures(args: argparse.Namespace, dsn: str, token: str, tmp: Path,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import asyncpg
 
-from service.auth.store import add_user
+from service.auth.repository import add_user
 from service.db.cluster import EmbeddedCluster
 from service.db.migrate import migrate
 from service.db.pool import register_codecs

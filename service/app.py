@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
 from service.applications.controller import ApplicationsController
-from service.applications.limits import configure as configure_limits
+from service.applications.limits import Limits, use_app_limits
+from service.applications.notifications import NotificationsController
 from service.auth import authorize
 from service.auth.cache import PrincipalCache
 from service.auth.controller import MeController, UsersController
+from service.auth.guard import DEPENDENCIES
 from service.auth.known import KnownTokens
 from service.auth.revocation import AuthListener
 from service.communities import CommunitiesController
@@ -27,7 +29,6 @@ from service.http.logging import RequestIdMiddleware, configure_logging
 from service.http.openapi import OfflineSwagger, document_problems
 from service.http.ratelimit import SlidingWindow
 from service.notify import lifespan as notify
-from service.notify.controller import NotificationsController
 from service.redemptions.controller import (
     MerchantKeysController,
     MonitoringController,
@@ -44,6 +45,8 @@ from service.registry.coverage_cache import CoverageCache
 from service.review.controller import ReviewController
 from service.rounds.controller import RoundsController
 from service.web import WEB_HANDLERS
+from service.web.tiles import tiles_from
+from service.wiring import wire
 
 API_CONTROLLERS: list[type] = [
     CommunitiesController,
@@ -67,17 +70,16 @@ API_CONTROLLERS: list[type] = [
 ]
 
 
+async def before_request(request: Request) -> None:
+    use_app_limits(request)  # before the body is validated against them
+    await validate_body(request)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    wire()
     configure_logging(settings.log_level)
     notify.check(settings)
-    configure_limits(
-        settings.max_stores_per_application, settings.max_zone_vertices,
-        settings.max_zone_area_km2, settings.min_zone_area_m2,
-        max_zone_gap_m=settings.max_zone_gap_m,
-        max_delivery_reach_m=settings.max_delivery_reach_m,
-    )
-
     async def open_pool(app: Litestar) -> None:
         if not settings.database_url:
             raise RuntimeError("DATABASE_URL is not set; start the service with `boai serve`")
@@ -89,7 +91,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         )
 
     async def start_auth_listener(app: Litestar) -> None:
-        assert settings.database_url
+        if not settings.database_url:  # open_pool, before it, has refused to start
+            return
         app.state.auth_listener = AuthListener(
             settings.database_url, app.state.principals, app.state.known_tokens
         )
@@ -107,7 +110,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[HealthController, api, *WEB_HANDLERS],
         guards=[authorize],
-        before_request=validate_body,
+        dependencies=DEPENDENCIES,
+        before_request=before_request,
         exception_handlers={Exception: problem_response},
         on_startup=[open_pool, start_auth_listener, notify.start_worker],
         on_shutdown=[notify.stop_worker, close_pool],
@@ -129,6 +133,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # get a request id and an access line too.
     app.asgi_handler = RequestIdMiddleware(HeaderLimitMiddleware(app.asgi_handler))
     app.state.settings = settings
+    app.state.limits = Limits.of(settings)
+    app.state.tiles = tiles_from(settings)
     app.state.principals = PrincipalCache()
     app.state.known_tokens = KnownTokens()
     app.state.coverage_cache = CoverageCache()

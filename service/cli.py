@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import click
+import msgspec
 
-from service.config import settings_from_env
+from service.config import (
+    SECRETS,
+    SettingsError,
+    env_name,
+    export_env,
+    is_collection,
+    setting_fields,
+    settings_from_env,
+)
 from service.db.cluster import ClusterError, EmbeddedCluster
 from service.db.connect import DatabaseSetupError, check_postgis, resolve_dsn, service_dsn
 from service.db.migrate import migrate as apply_migrations
@@ -20,7 +30,36 @@ from service.redemptions.household import ensure_key_file as ensure_household_ke
 
 
 def _settings(**overrides: object):  # type: ignore[no-untyped-def]
-    return settings_from_env(**overrides)
+    try:
+        return settings_from_env(**overrides)
+    except SettingsError as exc:
+        _fail(str(exc))
+
+
+def _settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """One option per Settings field (`--max-body-bytes`), over its environment variable
+    and its default; unset options (None) leave both to Settings."""
+    for name, kind, default in reversed(list(setting_fields())):
+        if name in SECRETS:
+            continue
+        flag = "--" + name.replace("_", "-")
+        shown = "unset" if default in (None, "", frozenset()) else default
+        help_text = f"[env {env_name(name)}; default {shown}]"
+        if kind is bool:
+            command = click.option(f"{flag}/--no-{flag[2:]}", name, default=None,
+                                   help=help_text)(command)
+            continue
+        if kind is Path:
+            click_type: Any = click.Path(path_type=Path)
+        elif kind in (int, float):
+            click_type = kind
+        else:  # text, and comma-separated lists
+            click_type = str
+        if is_collection(kind):
+            help_text = "comma-separated " + help_text
+        command = click.option(flag, name, type=click_type, default=None,
+                               help=help_text)(command)
+    return command
 
 
 def _fail(message: str) -> None:
@@ -57,19 +96,7 @@ def main() -> None:
 @main.command(
     help="Run the HTTP service (starts the embedded database when DATABASE_URL is unset)."
 )
-@click.option("--host", envvar="BOAI_HOST", default="127.0.0.1", show_default=True)
-@click.option("--port", envvar="BOAI_PORT", default=8000, type=int, show_default=True)
-@click.option(
-    "--database-url", envvar="DATABASE_URL", default=None, help="PostgreSQL DSN with PostGIS"
-)
-@click.option(
-    "--data-dir",
-    envvar="BOAI_DATA_DIR",
-    default=".data",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="Embedded cluster directory",
-)
+@_settings_options
 @click.option("--workers", default=1, type=int, show_default=True)
 @click.option("--fixtures/--no-fixtures", default=False, help="Load the pilot fixtures first")
 @click.option(
@@ -77,16 +104,8 @@ def main() -> None:
     default=False,
     help="Leave the embedded database running on exit (default: stop it if this started it)",
 )
-def serve(
-    host: str,
-    port: int,
-    database_url: str | None,
-    data_dir: Path,
-    workers: int,
-    fixtures: bool,
-    keep_db: bool,
-) -> None:
-    settings = _settings(host=host, port=port, database_url=database_url, data_dir=data_dir)
+def serve(workers: int, fixtures: bool, keep_db: bool, **options: object) -> None:
+    settings = _settings(**options)
     if message := webhook_problem(settings):
         _fail(message)
     dsn, cluster, started = _prepare(settings)
@@ -98,18 +117,20 @@ def serve(
 
             counts = asyncio.run(load_fixtures(dsn, settings))
             click.echo(f"fixtures loaded: {counts}", err=True)
-        # the workers connect as the service's own role, never as the owner or superuser
-        os.environ["DATABASE_URL"] = service_dsn(settings, cluster)
-        os.environ.pop("BOAI_MIGRATION_DATABASE_URL", None)
-        os.environ["BOAI_DATA_DIR"] = str(data_dir)
+        # The workers (granian imports service.asgi:app in each) read these settings from
+        # the environment; they connect as the service's own role, never as the owner.
+        export_env(msgspec.structs.replace(
+            settings, database_url=service_dsn(settings, cluster), migration_database_url=None
+        ))
         from granian import Granian
         from granian.constants import Interfaces, Loops
 
-        click.echo(f"serving on http://{host}:{port}  (Ctrl-C stops)", err=True)
+        click.echo(f"serving on http://{settings.host}:{settings.port}  (Ctrl-C stops)",
+                   err=True)
         Granian(
             "service.asgi:app",
-            address=host,
-            port=port,
+            address=settings.host,
+            port=settings.port,
             interface=Interfaces.ASGI,
             workers=workers,
             loop=Loops.uvloop if _has_uvloop() else Loops.asyncio,
@@ -198,7 +219,8 @@ def db_backup(kind: str) -> None:
     try:
         cluster.start()
         port = cluster.running_port()
-        assert port is not None
+        if port is None:
+            raise ClusterError("the embedded cluster did not start")
         label = pitr.backup(cluster, port, kind)
     except ClusterError as exc:
         _fail(str(exc))
@@ -351,7 +373,7 @@ async def _with_conn(dsn: str, fn):  # type: ignore[no-untyped-def]
 @click.option("--role", type=click.Choice(["reviewer", "dispatcher", "admin"]), required=True)
 @click.option("--can-decide", is_flag=True, help="Reviewer may record decisions")
 def users_add(name: str, role: str, can_decide: bool) -> None:
-    from service.auth.store import add_user
+    from service.auth.repository import add_user
 
     dsn, _cluster, _started = _prepare(_settings())
     try:
@@ -366,7 +388,7 @@ def users_add(name: str, role: str, can_decide: bool) -> None:
 @users.command("token", help="Issue another token for a user and print it.")
 @click.argument("name")
 def users_token(name: str) -> None:
-    from service.auth.store import issue_token
+    from service.auth.repository import issue_token
 
     dsn, _cluster, _started = _prepare(_settings())
     token = asyncio.run(_with_conn(dsn, lambda c: issue_token(c, name)))
@@ -378,7 +400,7 @@ def users_token(name: str) -> None:
 @users.command("revoke", help="Revoke every token of a user.")
 @click.argument("name")
 def users_revoke(name: str) -> None:
-    from service.auth.store import revoke_tokens
+    from service.auth.repository import revoke_tokens
 
     dsn, _cluster, _started = _prepare(_settings())
     count = asyncio.run(_with_conn(dsn, lambda c: revoke_tokens(c, name)))

@@ -1,12 +1,34 @@
-"""Settings read once from the environment into a frozen object."""
+"""Settings: one frozen object, read once at start-up from the environment.
+
+Every field is read from `BOAI_<FIELD>` (a few keep the names they were documented under,
+ENV_NAMES), converted by the field's type in one loop. `boai serve` derives its options from
+the same fields, and hands the resolved settings to its worker processes through
+`to_env()` (granian imports `service.asgi:app` in each worker; the environment is the
+channel).
+"""
 
 from __future__ import annotations
 
 import os
+import types
+from collections.abc import Iterator, Mapping, MutableMapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Union, get_args, get_origin
 
 import msgspec
+
+ENV_PREFIX = "BOAI_"
+# Names documented before the BOAI_<FIELD> rule; kept so deployments keep working.
+ENV_NAMES = {
+    "database_url": "DATABASE_URL",
+    "applicant_rate_per_minute": "BOAI_APPLICANT_RATE",
+    "auth_failures_per_minute": "BOAI_AUTH_FAILURE_RATE",
+    "webhook_backoff_base": "BOAI_WEBHOOK_BACKOFF",
+}
+_FALSE = ("0", "false", "no", "off")
+# Read from the environment only: a command line is visible to every local user (ps).
+SECRETS = frozenset({"webhook_secret", "household_key"})
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -29,6 +51,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # and no part of it lies beyond this reach (a delivery radius neither).
     max_zone_gap_m: float = 2_000.0
     max_delivery_reach_m: float = 30_000.0
+    # A disaster area may be a whole county; it is still drawn by hand or simplified.
+    max_disaster_area_vertices: int = 10_000
+    max_disaster_area_km2: float = 50_000.0
+    min_disaster_area_m2: float = 100.0
+    # Map tiles under the web pages' maps (service/web/tiles.py); empty crs = guessed.
+    tile_url: str = ""
+    tile_crs: str = ""
+    tile_attribution: str = ""
     # Seconds a request may wait for a pooled connection before answering 503.
     db_acquire_timeout: float = 3.0
     db_command_timeout: float = 10.0
@@ -72,60 +102,101 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             return self.idempotency_lease_s
         return self.db_command_timeout + 5.0
 
+    def to_env(self) -> dict[str, str]:
+        """Every set field as its environment variable, read back by settings_from_env
+        to an equal Settings (unset optional fields are left out)."""
+        return {
+            env_name(name): _format(value)
+            for name, _kind, _default in setting_fields()
+            if (value := getattr(self, name)) is not None
+        }
 
-def _env(name: str) -> str | None:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else None
+
+class SettingsError(ValueError):
+    """A variable (or option) whose value its field cannot take."""
 
 
-def settings_from_env(**overrides: object) -> Settings:
+def env_name(field: str) -> str:
+    return ENV_NAMES.get(field, ENV_PREFIX + field.upper())
+
+
+def setting_fields() -> Iterator[tuple[str, Any, Any]]:
+    """(name, type without None, default) of every field, in declaration order."""
+    for field in msgspec.structs.fields(Settings):
+        yield field.name, _without_none(field.type), field.default
+
+
+def _without_none(kind: Any) -> Any:
+    if get_origin(kind) in (Union, types.UnionType):
+        rest = [a for a in get_args(kind) if a is not type(None)]
+        if len(rest) == 1:
+            return rest[0]
+    return kind
+
+
+def is_collection(kind: Any) -> bool:
+    return get_origin(kind) in (frozenset, set, list, tuple)
+
+
+def _parse(raw: str, kind: Any) -> object:
+    """The text of a variable or option as its field's type expects it."""
+    if kind is bool:
+        return raw.strip().lower() not in _FALSE
+    if is_collection(kind):
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw  # msgspec.convert (strict=False) turns "8000" into 8000, a path into a Path
+
+
+def _format(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, frozenset | set | list | tuple):
+        return ",".join(sorted(value))
+    return str(value)  # repr of a float round-trips exactly
+
+
+def _convert(name: str, value: object, kind: Any, source: str) -> object:
+    if kind is Path:  # msgspec does not convert text to a Path
+        return Path(value)  # type: ignore[arg-type]
+    if isinstance(value, str):
+        value = _parse(value, kind)
+    try:
+        return msgspec.convert(value, kind, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(f"{source}: {exc}") from None
+
+
+def settings_from_env(
+    environ: Mapping[str, str] | None = None, /, **overrides: object
+) -> Settings:
+    """Settings from `environ` (default: the process environment); an empty variable is
+    unset. `overrides` (the CLI's options; None = not given) win over the environment."""
+    environ = os.environ if environ is None else environ
     values: dict[str, object] = {}
-    if url := _env("DATABASE_URL"):
-        values["database_url"] = url
-    if url := _env("BOAI_MIGRATION_DATABASE_URL"):
-        values["migration_database_url"] = url
-    if data_dir := _env("BOAI_DATA_DIR"):
-        values["data_dir"] = Path(data_dir)
-    if host := _env("BOAI_HOST"):
-        values["host"] = host
-    if port := _env("BOAI_PORT"):
-        values["port"] = int(port)
-    if body := _env("BOAI_MAX_BODY_BYTES"):
-        values["max_body_bytes"] = int(body)
-    if doc := _env("BOAI_DOCUMENT_MAX_BYTES"):
-        values["document_max_bytes"] = int(doc)
-    if reach := _env("BOAI_MAX_DELIVERY_REACH_M"):
-        values["max_delivery_reach_m"] = float(reach)
-    if gap := _env("BOAI_MAX_ZONE_GAP_M"):
-        values["max_zone_gap_m"] = float(gap)
-    if level := _env("BOAI_LOG_LEVEL"):
-        values["log_level"] = level
-    if rate := _env("BOAI_APPLICANT_RATE"):
-        values["applicant_rate_per_minute"] = int(rate)
-    if rate := _env("BOAI_AUTH_FAILURE_RATE"):
-        values["auth_failures_per_minute"] = int(rate)
-    if lease := _env("BOAI_IDEMPOTENCY_LEASE_S"):
-        values["idempotency_lease_s"] = float(lease)
-    if proxies := _env("BOAI_TRUSTED_PROXIES"):
-        values["trusted_proxies"] = [p.strip() for p in proxies.split(",") if p.strip()]
-    if url := _env("BOAI_WEBHOOK_URL"):
-        values["webhook_url"] = url
-    if secret := _env("BOAI_WEBHOOK_SECRET"):
-        values["webhook_secret"] = secret
-    if attempts := _env("BOAI_WEBHOOK_MAX_ATTEMPTS"):
-        values["webhook_max_attempts"] = int(attempts)
-    if backoff := _env("BOAI_WEBHOOK_BACKOFF"):
-        values["webhook_backoff_base"] = float(backoff)
-    if worker := _env("BOAI_NOTIFY_WORKER"):
-        values["notify_worker"] = worker.lower() not in ("0", "false", "no", "off")
-    if key := _env("BOAI_HOUSEHOLD_KEY"):
-        values["household_key"] = key
-    if factor := _env("BOAI_PRICE_OUTLIER_FACTOR"):
-        values["price_outlier_factor"] = float(factor)
-    if hours := _env("BOAI_FEEDBACK_DEADLINE_H"):
-        values["feedback_deadline_h"] = float(hours)
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return msgspec.convert(values, Settings, strict=False)
+    for name, kind, _default in setting_fields():
+        variable = env_name(name)
+        if overrides.get(name) is not None:
+            values[name] = _convert(name, overrides[name], kind, f"--{name.replace('_', '-')}")
+        elif raw := environ.get(variable):
+            values[name] = _convert(name, raw, kind, variable)
+    unknown = set(overrides) - set(values) - {n for n, _k, _d in setting_fields()}
+    if unknown:
+        raise TypeError(f"not settings: {sorted(unknown)}")
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def export_env(settings: Settings, environ: MutableMapping[str, str] | None = None) -> None:
+    """Make `environ` (default: this process's) carry exactly `settings`: every settings
+    variable set from it, or removed where the field is unset. Child processes that call
+    settings_from_env then resolve the same Settings."""
+    environ = os.environ if environ is None else environ
+    wanted = settings.to_env()
+    for name, _kind, _default in setting_fields():
+        variable = env_name(name)
+        if variable in wanted:
+            environ[variable] = wanted[variable]
+        else:
+            environ.pop(variable, None)
 
 
 @lru_cache(maxsize=1)

@@ -19,12 +19,16 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from service.app import create_app
-from service.auth.store import add_user
+from service.auth.repository import add_user
 from service.db.cluster import EmbeddedCluster
 from service.db.migrate import migrate
 from service.db.pool import register_codecs
 from service.seed.loader import load_communities
+from service.wiring import wire
 from tests.support import make_settings
+
+# Tests that call services without an app still get the events wired (rescoring).
+wire()
 
 TEMPLATE = "boai_template"
 _counter = itertools.count()

@@ -7,24 +7,23 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
+from geo import CRS
 from service.applications import service
 from service.applications.outcome import decision_view
-from service.applications.repository import SQL, info_requests
 from service.applications.schemas import Application, Withdrawal
 from service.applications.views import application_view, store_view
-from service.auth import current_principal
-from service.auth.guard import bearer_token, resolve_principal
+from service.auth import Authenticated, MaybeAuthenticated
 from service.http import idempotency
 from service.http.body import body
-from service.http.problems import BadRequest
+from service.problems import BadRequest
 
 STAFF = ("admin", "reviewer", "dispatcher")
 ANYONE_WITH_ACCESS = {"roles": STAFF, "applicant": True}
 # Only the applicant changes its own application; admins may act for it.
 APPLICANT_OR_ADMIN = {"roles": ("admin",), "applicant": True}
-Crs = Literal["wgs84", "gcj02", "bd09"]
+Crs = CRS  # the one definition is geo.CRS
 
 
 def _etag(version: int) -> dict[str, str]:
@@ -57,17 +56,16 @@ class ApplicationsController(Controller):
     tags = ["applications"]
 
     @post("/", summary="Apply as a merchant or an NGO (honours Idempotency-Key)")
-    async def submit(self, request: Request, data: Application) -> Response[Any]:
+    async def submit(
+        self, request: Request, data: JSONBody[Application], caller: MaybeAuthenticated
+    ) -> Response[Any]:
         request.app.state.applicant_limiter.hit(request)
         app = body(request, Application)
         key = idempotency.from_header(
             request.headers.get(idempotency.HEADER), "POST /applications", msgspec.to_builtins(app)
         )
         # A public route: a token is optional, and only a staff one changes the answer.
-        staff = False
-        if bearer_token(request) is not None:
-            principal = await resolve_principal(request)
-            staff = principal is not None and principal.is_staff
+        staff = caller is not None and caller.is_staff
         async with request.app.state.pool.acquire() as conn:
             if key is not None:
                 stored = await idempotency.claim(
@@ -92,27 +90,26 @@ class ApplicationsController(Controller):
     async def list(
         self,
         request: Request,
+        principal: Authenticated,
         round: str | None = Parameter(default=None, max_length=64),
-        status: Literal[
-            "submitted",
-            "under_review",
-            "info_requested",
-            "approved",
-            "rejected",
-            "waitlisted",
-            "withdrawn",
-        ]
-        | None = None,
-        kind: Literal["merchant", "ngo"] | None = None,
+        status: FromQuery[
+            Literal[
+                "submitted",
+                "under_review",
+                "info_requested",
+                "approved",
+                "rejected",
+                "waitlisted",
+                "withdrawn",
+            ]
+            | None
+        ] = None,
+        kind: FromQuery[Literal["merchant", "ngo"] | None] = None,
         page: int = Parameter(default=1, ge=1, le=100_000),
         per_page: int = Parameter(default=20, ge=1, le=100),
     ) -> dict[str, Any]:
-        principal = current_principal(request)
-        assert principal is not None
         async with request.app.state.pool.acquire() as conn:
-            rows = await conn.fetch(
-                SQL.list_applications, round, status, kind, per_page, (page - 1) * per_page
-            )
+            rows = await service.listing(conn, round, status, kind, page, per_page)
         return {
             "items": [application_view(r, principal, full=False) for r in rows],
             "page": page,
@@ -122,15 +119,17 @@ class ApplicationsController(Controller):
 
     @get("/{application_id:uuid}", opt=ANYONE_WITH_ACCESS, summary="One application")
     async def read(
-        self, request: Request, application_id: UUID, crs: Crs = Parameter(default="wgs84")
+        self,
+        request: Request,
+        application_id: FromPath[UUID],
+        principal: Authenticated,
+        crs: Crs = Parameter(default="wgs84"),
     ) -> Response[dict[str, Any]]:
-        principal = current_principal(request)
         async with request.app.state.pool.acquire() as conn:
             row = await service.fetch(conn, application_id, principal)
-            stores = await conn.fetch(SQL.get_stores, application_id)
-            requests = await info_requests(conn, application_id)
+            stores = await service.stores_of(conn, application_id)
+            requests = await service.info_requests(conn, application_id)
             decision = await decision_view(conn, application_id, row["status"], row["kind"])
-        assert principal is not None
         view = application_view(row, principal)
         view["stores"] = [store_view(s, crs) for s in stores]
         view["info_requests"] = requests
@@ -143,10 +142,12 @@ class ApplicationsController(Controller):
         summary="Amend (JSON merge patch) while amendable; `answer` replies to info requests",
     )
     async def amend(
-        self, request: Request, application_id: UUID, data: dict[str, Any]
+        self,
+        request: Request,
+        application_id: FromPath[UUID],
+        data: JSONBody[dict[str, Any]],
+        principal: Authenticated,
     ) -> Response[dict[str, Any]]:
-        principal = current_principal(request)
-        assert principal is not None
         patch_body: dict[str, Any] = body(request, dict)
         async with request.app.state.pool.acquire() as conn:
             result = await service.amend(
@@ -161,10 +162,12 @@ class ApplicationsController(Controller):
         summary="Withdraw from any open state",
     )
     async def withdraw(
-        self, request: Request, application_id: UUID, data: Withdrawal | None = None
+        self,
+        request: Request,
+        application_id: FromPath[UUID],
+        principal: Authenticated,
+        data: JSONBody[Withdrawal | None] = None,
     ) -> dict[str, Any]:
-        principal = current_principal(request)
-        assert principal is not None
         reason = body(request, Withdrawal).reason if data is not None else ""
         async with request.app.state.pool.acquire() as conn:
             await service.fetch(conn, application_id, principal)
@@ -177,8 +180,8 @@ class ApplicationsController(Controller):
         opt={"roles": ("admin", "reviewer")},
         summary="The application's audit trail",
     )
-    async def audit(self, request: Request, application_id: UUID) -> list[dict[str, Any]]:
+    async def audit(
+        self, request: Request, application_id: FromPath[UUID], principal: Authenticated
+    ) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
-            await service.fetch(conn, application_id, current_principal(request))
-            rows = await conn.fetch(SQL.audit_trail, str(application_id))
-        return [{**dict(r), "at": r["at"].isoformat()} for r in rows]
+            return await service.audit_trail(conn, application_id, principal)

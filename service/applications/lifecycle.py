@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.http.problems import Conflict
+from service.problems import Conflict
 
 AMENDABLE = frozenset({"submitted", "under_review", "info_requested"})
 

@@ -1,35 +1,58 @@
-"""Configured limits that validation reads (set once from Settings by create_app)."""
+"""The limits validation reads, taken from the serving app's own Settings.
+
+Validation runs where no request is at hand (msgspec structs' `problems()`, called by the
+validation walker; the registry writer), so the limits travel in a context variable that
+`use_app_limits` sets, before each request's body is read, from `app.state.limits`
+(built once by create_app). Two apps in one process keep their own limits; outside a
+request (fixtures, scripts) the defaults of Settings apply.
+"""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 
+from litestar import Request
 
-@dataclass(slots=True)
+from service.config import Settings
+
+
+@dataclass(frozen=True, slots=True)
 class Limits:
-    max_stores: int = 50
-    max_zone_vertices: int = 2_000
-    max_zone_area_m2: float = 2_000.0 * 1e6
-    min_zone_area_m2: float = 100.0
-    max_zone_gap_m: float = 2_000.0
-    max_delivery_reach_m: float = 30_000.0
+    max_stores: int
+    max_zone_vertices: int
+    max_zone_area_m2: float
+    min_zone_area_m2: float
+    max_zone_gap_m: float
+    max_delivery_reach_m: float
+    max_disaster_area_vertices: int
+    max_disaster_area_m2: float
+    min_disaster_area_m2: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(
+            max_stores=settings.max_stores_per_application,
+            max_zone_vertices=settings.max_zone_vertices,
+            max_zone_area_m2=settings.max_zone_area_km2 * 1e6,
+            min_zone_area_m2=settings.min_zone_area_m2,
+            max_zone_gap_m=settings.max_zone_gap_m,
+            max_delivery_reach_m=settings.max_delivery_reach_m,
+            max_disaster_area_vertices=settings.max_disaster_area_vertices,
+            max_disaster_area_m2=settings.max_disaster_area_km2 * 1e6,
+            min_disaster_area_m2=settings.min_disaster_area_m2,
+        )
 
 
-LIMITS = Limits()
+_DEFAULT = Limits.of(Settings())
+_LIMITS: ContextVar[Limits | None] = ContextVar("boai_limits", default=None)
 
 
-def configure(
-    max_stores: int,
-    max_zone_vertices: int,
-    max_zone_area_km2: float,
-    min_zone_area_m2: float,
-    *,
-    max_zone_gap_m: float = 2_000.0,
-    max_delivery_reach_m: float = 30_000.0,
-) -> None:
-    LIMITS.max_zone_gap_m = max_zone_gap_m
-    LIMITS.max_delivery_reach_m = max_delivery_reach_m
-    LIMITS.max_stores = max_stores
-    LIMITS.max_zone_vertices = max_zone_vertices
-    LIMITS.max_zone_area_m2 = max_zone_area_km2 * 1e6
-    LIMITS.min_zone_area_m2 = min_zone_area_m2
+def limits() -> Limits:
+    """The limits of the request being served (Settings' defaults outside a request)."""
+    return _LIMITS.get() or _DEFAULT
+
+
+def use_app_limits(request: Request) -> None:
+    # Set in the request's own task: the handler and what it calls see it, nothing else.
+    _LIMITS.set(request.app.state.limits)

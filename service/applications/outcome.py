@@ -12,10 +12,9 @@ from uuid import UUID
 import asyncpg
 
 from scoring.vocabulary import CATEGORIES
+from service.applications import repository as repo
 from service.applications.lifecycle import STATUS_ZH
-from service.db.queries import load
 
-SQL = load("outcome")
 DECIDED = ("approved", "rejected", "waitlisted")
 
 # (code, Chinese, English) for each outcome; shown in this order.
@@ -74,7 +73,7 @@ async def decision_view(
     """The latest decision while the application is in a decided state, else None."""
     if status not in DECIDED:
         return None
-    row = await conn.fetchrow(SQL.latest_decision, str(application_id))
+    row = await repo.latest_decision(conn, application_id)
     view: dict[str, Any] = {
         "outcome": status,
         "outcome_zh": STATUS_ZH[status],
@@ -86,6 +85,6 @@ async def decision_view(
         view["till_must_block"] = excluded_categories()
         view["registry_stores"] = [
             {"id": str(r["id"]), "name": r["name"], "address": r["address"], "status": r["status"]}
-            for r in await conn.fetch(SQL.registry_stores, application_id)
+            for r in await repo.registry_stores(conn, application_id)
         ]
     return view

@@ -3,33 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-import msgspec
 from msgspec import Meta
 
-from geo import ShapeResult, in_china, polygon_from_geojson, reach_problems, to_wgs84
+from geo import CRS, ShapeResult, in_china, polygon_from_geojson, reach_problems, to_wgs84
 from service.applications.fields import (
     CapabilityCode,
     CategoryCode,
     CommunityCode,
-    Coordinate,
     CreditCode,
     Mobile,
     RoundCode,
     WechatMchId,
 )
-from service.applications.limits import LIMITS
-from service.validation import Invalid
+from service.applications.limits import limits
+from service.validation import Coordinate, Invalid, Strict
 
-CRS = Literal["wgs84", "gcj02", "bd09"]
 Name = Annotated[str, Meta(min_length=1, max_length=100)]
 LegalName = Annotated[str, Meta(min_length=2, max_length=200)]
 GeoJsonObject = Annotated[dict[str, Any], Meta(description="GeoJSON Polygon or MultiPolygon")]
-
-
-class Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Unknown fields are errors: a typo must not silently drop data."""
 
 
 class Contact(Strict):
@@ -65,9 +58,9 @@ def parse_zone(zone: dict[str, Any], crs: CRS) -> ShapeResult:
     return polygon_from_geojson(
         zone,
         crs,
-        max_vertices=LIMITS.max_zone_vertices,
-        min_area_m2=LIMITS.min_zone_area_m2,
-        max_area_m2=LIMITS.max_zone_area_m2,
+        max_vertices=limits().max_zone_vertices,
+        min_area_m2=limits().min_zone_area_m2,
+        max_area_m2=limits().max_zone_area_m2,
     )
 
 
@@ -81,7 +74,7 @@ def shape_problems(
     if result.ok and store_at is not None and result.geometry is not None:
         problems = reach_problems(
             *store_at, result.geometry,
-            max_gap_m=LIMITS.max_zone_gap_m, max_reach_m=LIMITS.max_delivery_reach_m,
+            max_gap_m=limits().max_zone_gap_m, max_reach_m=limits().max_delivery_reach_m,
         )
     for problem in problems:
         yield Invalid(
@@ -129,8 +122,8 @@ class Store(Strict):
                 "提供送货上门需填写每日配送能力（大于 0）",
                 "/delivery/daily_capacity",
             )
-        if d.radius_m is not None and d.radius_m > LIMITS.max_delivery_reach_m:
-            reach = LIMITS.max_delivery_reach_m
+        if d.radius_m is not None and d.radius_m > limits().max_delivery_reach_m:
+            reach = limits().max_delivery_reach_m
             yield Invalid(
                 "radius_out_of_reach",
                 f"Deliveries reach at most {reach:,.0f} m from the store",
@@ -156,11 +149,11 @@ class MerchantApplication(Strict, tag="merchant", tag_field="kind"):
     stores: Annotated[list[Store], Meta(max_length=1_000)] = []
 
     def problems(self) -> Iterator[Invalid]:
-        if len(self.stores) > LIMITS.max_stores:
+        if len(self.stores) > limits().max_stores:
             yield Invalid(
                 "too_many",
-                f"At most {LIMITS.max_stores} stores per application",
-                f"每份申请最多 {LIMITS.max_stores} 家门店",
+                f"At most {limits().max_stores} stores per application",
+                f"每份申请最多 {limits().max_stores} 家门店",
                 "/stores",
             )
 

@@ -9,16 +9,17 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from service import events
 from service.applications import lifecycle
-from service.applications.repository import SQL, audit, info_requests, insert_stores
+from service.applications import repository as repo
+from service.applications.repository import audit, info_requests, insert_stores
 from service.applications.requirements import nothing_due, requirements
 from service.applications.schemas import Application, MerchantApplication, NgoApplication
 from service.applications.stores import prepare
 from service.auth.principal import Principal
 from service.auth.tokens import APPLICANT_PREFIX, hash_token, new_token
-from service.http.problems import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 from service.notify import outbox
-from service.scoring_hook import rescore_application
+from service.problems import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 from service.validation import collect
 
 APPLICANT_ACTOR = "applicant"
@@ -29,7 +30,7 @@ OPEN_CREDIT_CODE = "applications_open_credit_code"
 async def check_references(conn: asyncpg.Connection, app: Application) -> None:
     """Rules that need the database: an open round, known communities."""
     errors: list[FieldError] = []
-    round_status = await conn.fetchval(SQL.round_status, app.round)
+    round_status = await repo.round_status(conn, app.round)
     if round_status is None:
         errors.append(
             FieldError("/round", "unknown_round", "No such recruitment round", "招募批次不存在")
@@ -41,9 +42,7 @@ async def check_references(conn: asyncpg.Connection, app: Application) -> None:
             )
         )
     if isinstance(app, NgoApplication) and app.communities_served:
-        known = {
-            r["code"] for r in await conn.fetch(SQL.existing_communities, app.communities_served)
-        }
+        known = await repo.existing_communities(conn, app.communities_served)
         errors.extend(
             FieldError(
                 f"/communities_served/{i}",
@@ -84,8 +83,8 @@ async def create(
     kind = "merchant" if isinstance(app, MerchantApplication) else "ngo"
     try:
         async with conn.transaction():
-            await conn.execute(
-                SQL.insert_application,
+            await repo.insert_application(
+                conn,
                 application_id,
                 kind,
                 app.round,
@@ -96,7 +95,7 @@ async def create(
                 reqs,
             )
             await insert_stores(conn, application_id, prepared)
-            await conn.execute(SQL.insert_applicant_token, hash_token(token), application_id)
+            await repo.insert_applicant_token(conn, hash_token(token), application_id)
             await audit(conn, application_id, "submitted", APPLICANT_ACTOR, None, "submitted")
             if status == "under_review":
                 await audit(
@@ -108,12 +107,12 @@ async def create(
                     "under_review",
                     "nothing due",
                 )
-            await rescore_application(conn, application_id)
+            await events.publish(conn, events.ApplicationChanged(application_id))
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name != OPEN_CREDIT_CODE:
             raise
-        existing = await conn.fetchval(
-            SQL.open_application_for_credit_code, app.round, app.credit_code
+        existing = await repo.open_application_for_credit_code(
+            conn, app.round, app.credit_code
         )
         raise _duplicate(existing, reveal_existing) from None
     return {
@@ -136,10 +135,10 @@ async def reissue_applicant_token(conn: asyncpg.Connection, application_id: UUID
     token = new_token(APPLICANT_PREFIX)
     async with conn.transaction():
         # Serialises concurrent replays, so exactly one token stays valid.
-        if await conn.fetchrow(SQL.lock_application, application_id) is None:
+        if await repo.lock_application(conn, application_id) is None:
             raise NotFound("No such application.", "申请不存在。")
-        await conn.execute(SQL.revoke_applicant_tokens, application_id)
-        await conn.execute(SQL.insert_applicant_token, hash_token(token), application_id)
+        await repo.revoke_applicant_tokens(conn, application_id)
+        await repo.insert_applicant_token(conn, hash_token(token), application_id)
         await audit(conn, application_id, "applicant_token_reissued", APPLICANT_ACTOR, None, None,
                     "idempotent replay of the submission")
     return token
@@ -148,7 +147,7 @@ async def reissue_applicant_token(conn: asyncpg.Connection, application_id: UUID
 async def fetch(
     conn: asyncpg.Connection, application_id: UUID, principal: Principal | None
 ) -> asyncpg.Record:
-    row = await conn.fetchrow(SQL.get_application, application_id)
+    row = await repo.get_application(conn, application_id)
     # Another applicant's application answers 404, as if it did not exist.
     if row is None or principal is None or not principal.may_see_application(application_id):
         raise NotFound("No such application.", "申请不存在。")
@@ -177,7 +176,7 @@ async def amend(
 ) -> dict[str, Any]:
     await fetch(conn, application_id, principal)
     async with conn.transaction():
-        row = await conn.fetchrow(SQL.lock_application, application_id)
+        row = await repo.lock_application(conn, application_id)
         if if_match is not None and row["version"] != if_match:
             raise PreconditionFailed(
                 f"The application is at version {row['version']}, not {if_match}.",
@@ -200,14 +199,13 @@ async def amend(
         merged = merge_patch(row["payload"], patch)
         merged["kind"] = row["kind"]
         app, more = collect(Application, merged)
-        if errors or more:
+        if errors or more or app is None:
             raise invalid(errors + more)
-        assert app is not None
         await check_references(conn, app)
         open_requests = await info_requests(conn, application_id)
         if row["status"] == "info_requested":
-            await conn.execute(
-                SQL.answer_open_info_requests, application_id, (answer or "amended")[:4000]
+            await repo.answer_open_info_requests(
+                conn, application_id, (answer or "amended")[:4000]
             )
             open_requests = await info_requests(conn, application_id)
         reqs = requirements(app, open_requests)
@@ -216,8 +214,8 @@ async def amend(
             # A savepoint: after a unique violation the transaction is still usable to
             # look up the application that holds the credit code.
             async with conn.transaction():
-                version = await conn.fetchval(
-                    SQL.update_application,
+                version = await repo.update_application(
+                    conn,
                     application_id,
                     app.legal_name,
                     app.credit_code,
@@ -228,11 +226,11 @@ async def amend(
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name != OPEN_CREDIT_CODE:
                 raise
-            existing = await conn.fetchval(
-                SQL.open_application_for_credit_code, app.round, app.credit_code
+            existing = await repo.open_application_for_credit_code(
+                conn, app.round, app.credit_code
             )
             raise _duplicate(existing, principal.is_staff) from None
-        await conn.execute(SQL.delete_stores, application_id)
+        await repo.delete_stores(conn, application_id)
         if isinstance(app, MerchantApplication):
             await insert_stores(conn, application_id, [prepare(s) for s in app.stores])
         actor = principal.name if principal.is_staff else APPLICANT_ACTOR
@@ -249,7 +247,7 @@ async def amend(
             # The open requests were answered with this amendment: tell the applicant
             # where it stands now (the answer itself stays out of the payload).
             await outbox.record(conn, application_id, "info_answered", {"status": status})
-        await rescore_application(conn, application_id)
+        await events.publish(conn, events.ApplicationChanged(application_id))
     return {"status": status, "version": version, "requirements": reqs}
 
 
@@ -264,7 +262,7 @@ async def transition(
 ) -> int:
     """Move an application to `target` (409 when illegal, 412 on a stale version)."""
     async with conn.transaction():
-        row = await conn.fetchrow(SQL.lock_application, application_id)
+        row = await repo.lock_application(conn, application_id)
         if row is None:
             raise NotFound("No such application.", "申请不存在。")
         if expected_version is not None and row["version"] != expected_version:
@@ -274,6 +272,31 @@ async def transition(
                 current_version=row["version"],
             )
         lifecycle.check_transition(row["status"], target)
-        version = await conn.fetchval(SQL.set_status, application_id, target, row["requirements"])
+        version = await repo.set_status(conn, application_id, target, row["requirements"])
         await audit(conn, application_id, "transition", actor, row["status"], target, reason)
     return version
+
+
+async def listing(
+    conn: asyncpg.Connection,
+    round_code: str | None,
+    status: str | None,
+    kind: str | None,
+    page: int,
+    per_page: int,
+) -> list[asyncpg.Record]:
+    return await repo.list_applications(
+        conn, round_code, status, kind, per_page, (page - 1) * per_page
+    )
+
+
+async def stores_of(conn: asyncpg.Connection, application_id: UUID) -> list[asyncpg.Record]:
+    return await repo.get_stores(conn, application_id)
+
+
+async def audit_trail(
+    conn: asyncpg.Connection, application_id: UUID, principal: Principal | None
+) -> list[dict[str, Any]]:
+    await fetch(conn, application_id, principal)
+    rows = await repo.audit_trail(conn, application_id)
+    return [{**dict(r), "at": r["at"].isoformat()} for r in rows]

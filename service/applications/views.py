@@ -7,8 +7,8 @@ from typing import Any
 import asyncpg
 
 from geo import from_wgs84, to_geojson, transform_geometry
+from service.applications.privacy import mask_contacts
 from service.auth.principal import Principal
-from service.privacy import mask_contacts
 
 
 def store_view(row: asyncpg.Record, crs: str) -> dict[str, Any]:

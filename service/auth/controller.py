@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 import asyncpg
 import msgspec
 from litestar import Controller, Request, delete, get, post
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from service.auth.guard import current_principal
-from service.auth.store import SQL, add_user, revoke_tokens
+from service.auth.guard import Authenticated
+from service.auth.repository import add_user, list_users, revoke_tokens, user_exists
 from service.http.body import body
-from service.http.problems import Conflict, NotFound
+from service.problems import Conflict, NotFound
 
 ADMIN = {"roles": ("admin",)}
 UserName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[\w.\-@]+$")]
@@ -41,7 +42,7 @@ class UsersController(Controller):
         status_code=HTTP_201_CREATED,
         summary="Create a staff user (token shown once)",
     )
-    async def create(self, request: Request, data: NewUser) -> CreatedUser:
+    async def create(self, request: Request, data: JSONBody[NewUser]) -> CreatedUser:
         new = body(request, NewUser)
         async with request.app.state.pool.acquire() as conn:
             try:
@@ -53,13 +54,12 @@ class UsersController(Controller):
     @get("/", opt=ADMIN, summary="List staff users")
     async def list(self, request: Request) -> list[dict[str, object]]:
         async with request.app.state.pool.acquire() as conn:
-            rows = await conn.fetch(SQL.list_users)
-        return [dict(r) for r in rows]
+            return await list_users(conn)
 
     @delete("/{name:str}/tokens", opt=ADMIN, summary="Revoke every token of a user")
-    async def revoke(self, request: Request, name: str) -> None:
+    async def revoke(self, request: Request, name: FromPath[str]) -> None:
         async with request.app.state.pool.acquire() as conn:
-            if await conn.fetchrow(SQL.user_by_name, name) is None:
+            if not await user_exists(conn, name):
                 raise NotFound(f"No user {name!r}.", f"用户 {name} 不存在。")
             await revoke_tokens(conn, name)
         request.app.state.principals.clear()
@@ -74,9 +74,7 @@ class MeController(Controller):
         opt={"roles": ("admin", "reviewer", "dispatcher"), "applicant": True},
         summary="Who this token belongs to",
     )
-    async def me(self, request: Request) -> dict[str, object]:
-        principal = current_principal(request)
-        assert principal is not None
+    async def me(self, principal: Authenticated) -> dict[str, object]:
         return {
             "name": principal.name,
             "role": principal.role,

@@ -7,13 +7,15 @@ token's application is the one asked for). Routes without `roles` are public.
 
 from __future__ import annotations
 
+from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency, Provide
 from litestar.handlers.base import BaseRouteHandler
 
 from service.auth.principal import Principal
-from service.auth.store import find_principal
+from service.auth.repository import find_principal
 from service.auth.tokens import hash_token
-from service.http.problems import Forbidden, NotFound, Unauthorized
+from service.problems import Forbidden, NotFound, Unauthorized
 
 _BEARER = "bearer "
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="boai"'}
@@ -89,3 +91,33 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
 def current_principal(connection: ASGIConnection) -> Principal | None:
     """For handlers: the principal the guard resolved (None on public routes)."""
     return connection.state.get("principal")
+
+
+async def provide_principal(request: Request) -> Principal:
+    """The `principal` dependency: the caller the guard admitted. Only routes that declare
+    roles (or admit applicants) may ask for it; the guard has refused anonymous callers."""
+    principal = current_principal(request)
+    if principal is None:
+        # A route reading the caller without declaring who may call it: refused, not served.
+        raise Unauthorized(
+            "A valid bearer token is required.",
+            "需要有效的访问令牌（Bearer token）。",
+            headers=_CHALLENGE,
+        )
+    return principal
+
+
+async def provide_caller(request: Request) -> Principal | None:
+    """The `caller` dependency, for routes open to anyone: the principal when a valid token
+    came with the request, else None."""
+    return await resolve_principal(request)
+
+
+DEPENDENCIES = {
+    "principal": Provide(provide_principal),
+    "caller": Provide(provide_caller),
+}
+
+# How handlers ask for them: `principal: Authenticated`, `caller: MaybeAuthenticated`.
+Authenticated = NamedDependency[Principal]
+MaybeAuthenticated = NamedDependency[Principal | None]

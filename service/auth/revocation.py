@@ -18,12 +18,12 @@ import asyncpg
 
 from service.auth.cache import PrincipalCache
 from service.auth.known import KnownTokens
+from service.auth.repository import live_token_hashes
 
 log = logging.getLogger("boai.auth")
 
 CHANNEL = "boai_auth"
 APPLICATION_NAME = "boai-auth-listener"
-_LOAD_HASHES = "SELECT token_hash FROM tokens WHERE revoked_at IS NULL"
 
 
 class AuthListener:
@@ -71,12 +71,12 @@ class AuthListener:
             # LISTEN before loading, so no change falls between the two.
             await conn.add_listener(CHANNEL, self._on_notify)
             conn.add_termination_listener(self._on_lost)
-            rows = await conn.fetch(_LOAD_HASHES, timeout=self.connect_timeout_s)
+            hashes = await live_token_hashes(conn, self.connect_timeout_s)
         except BaseException:
             conn.terminate()
             raise
         self._conn = conn
-        self.known.replace(bytes(r["token_hash"]) for r in rows)
+        self.known.replace(hashes)
         self.cache.clear()
         self.cache.trust_for(2 * self.heartbeat_s)
 
@@ -97,9 +97,11 @@ class AuthListener:
                     await self._connect()
                     log.info("auth listener connected")
                     backoff = self.heartbeat_s
-                assert self._conn is not None
+                conn = self._conn
+                if conn is None:  # dropped meanwhile: the handler below reconnects
+                    raise ConnectionError("auth listener connection gone")
                 # An answered query proves every notification sent before it has arrived.
-                await self._conn.fetchval("SELECT 1", timeout=self.heartbeat_s * 2)
+                await conn.fetchval("SELECT 1", timeout=self.heartbeat_s * 2)
                 self.cache.trust_for(2 * self.heartbeat_s)
                 await asyncio.sleep(self.heartbeat_s)
             except asyncio.CancelledError:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 
-from geo import to_geojson, transform_geometry
+from geo import CRS, to_geojson, transform_geometry
 from service.communities.importer import import_communities
 from service.communities.repository import COUNT_FIELDS, list_communities
 from service.communities.schemas import FeatureCollectionIn, ImportResult
 from service.http.body import body
 
-CrsParam = Literal["wgs84", "gcj02", "bd09"]
+CrsParam = CRS  # the one definition is geo.CRS
 
 
 def community_feature(row: Any, crs: CrsParam) -> dict[str, Any]:
@@ -61,7 +61,7 @@ class CommunitiesController(Controller):
     async def import_(
         self,
         request: Request,
-        data: FeatureCollectionIn,
+        data: JSONBody[FeatureCollectionIn],
         crs: CrsParam = Parameter(default="wgs84", description="CRS of the coordinates sent"),
     ) -> ImportResult:
         collection = body(request, FeatureCollectionIn)

@@ -22,7 +22,7 @@ from service.communities.schemas import (
     ImportNote,
     ImportResult,
 )
-from service.http.problems import FieldError, invalid
+from service.problems import FieldError, invalid
 from service.validation import collect
 
 

@@ -18,15 +18,12 @@ import time
 from pathlib import Path
 
 from service.db import pitr
+from service.db.errors import ClusterError
 from service.db.roles import OWNER_ROLE, SERVICE_ROLE
 
 PG_BIN = Path(os.environ.get("BOAI_PG_BIN", "/usr/lib/postgresql/15/bin"))
 SUPERUSER = "boai"
 DATABASE = "boai"
-
-
-class ClusterError(RuntimeError):
-    """The embedded cluster could not be prepared or started."""
 
 
 def postgis_available() -> bool:

@@ -25,7 +25,8 @@ def resolve_dsn(settings: Settings) -> tuple[str, EmbeddedCluster | None, bool]:
 def service_dsn(settings: Settings, cluster: EmbeddedCluster | None) -> str:
     """The DSN the service itself connects with: its least-privileged role."""
     if cluster is None:
-        assert settings.database_url
+        if not settings.database_url:
+            raise DatabaseSetupError("no embedded cluster and no DATABASE_URL to connect to")
         return settings.database_url
     port = cluster.running_port()
     if port is None:

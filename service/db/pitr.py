@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from service.db.errors import ClusterError
+
 if TYPE_CHECKING:
     from service.db.cluster import EmbeddedCluster
 
@@ -141,8 +143,6 @@ def ensure_stanza(cluster: EmbeddedCluster, port: int) -> None:
 def backup(cluster: EmbeddedCluster, port: int, kind: str = "full") -> str:
     """A base backup (full, diff or incr); returns its label."""
     if not archiving(cluster, port):
-        from service.db.cluster import ClusterError
-
         raise ClusterError("WAL archiving is not on yet: restart the cluster "
                            "(`boai db stop`, then `boai db start`)")
     ensure_stanza(cluster, port)

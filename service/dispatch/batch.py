@@ -28,7 +28,7 @@ from service.dispatch.schemas import (
     AssignSummary,
     Unassigned,
 )
-from service.http.problems import FieldError, invalid
+from service.problems import FieldError, invalid
 from service.registry.places import service_day
 
 _NO_STORE = ("no_store_in_reach",

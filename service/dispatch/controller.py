@@ -7,9 +7,9 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, JSONBody, Parameter
 
-from service.auth import current_principal
+from service.auth import Authenticated
 from service.dispatch import repository as repo
 from service.dispatch.batch import plan
 from service.dispatch.routing import route
@@ -22,7 +22,7 @@ from service.dispatch.schemas import (
     RouteRequest,
 )
 from service.http.body import body
-from service.http.problems import NotFound
+from service.problems import NotFound
 from service.registry.params import DISPATCH
 from service.registry.places import service_day
 from service.registry.schemas import CrsName
@@ -36,13 +36,12 @@ class DispatchController(Controller):
     @post("/route", opt=DISPATCH, status_code=200,
           summary="Rank stores for a household and reserve the best one's capacity today")
     async def route(
-        self, request: Request, data: RouteRequest,
+        self, request: Request, data: JSONBody[RouteRequest], principal: Authenticated,
         crs: CrsName | None = Parameter(default=None,
                                         description="Answer CRS (default: the household's)"),
     ) -> RouteAnswer:
         req = body(request, RouteRequest)
-        principal = current_principal(request)
-        by = principal.name if principal else "anonymous"
+        by = principal.name
         async with request.app.state.pool.acquire() as conn:
             return await route(conn, req, by, crs or req.household.crs,
                                request.app.state.settings)
@@ -64,7 +63,7 @@ class DispatchController(Controller):
 
     @post("/reservations/{reservation_id:uuid}/release", opt=DISPATCH, status_code=200,
           summary="Give a reserved unit of capacity back (idempotent)")
-    async def release(self, request: Request, reservation_id: UUID) -> Release:
+    async def release(self, request: Request, reservation_id: FromPath[UUID]) -> Release:
         async with request.app.state.pool.acquire() as conn:
             row, now = await repo.release(conn, reservation_id)
         if row is None:
@@ -74,7 +73,7 @@ class DispatchController(Controller):
 
     @post("/assign", opt=DISPATCH, status_code=200,
           summary="Plan a batch: households to stores within capacity, least total distance")
-    async def assign(self, request: Request, data: AssignRequest) -> AssignAnswer:
+    async def assign(self, request: Request, data: JSONBody[AssignRequest]) -> AssignAnswer:
         req = body(request, AssignRequest)
         async with request.app.state.pool.acquire() as conn:
             return await plan(conn, req)

@@ -9,9 +9,9 @@ from shapely.geometry import Point
 
 from service.config import Settings
 from service.dispatch import repository as repo
-from service.dispatch.ranking import RANKING_EN, RANKING_ZH, rank
 from service.dispatch.schemas import Fallback, Ranking, Reserved, RouteAnswer, RouteRequest
 from service.registry.places import point_answer, service_day
+from service.registry.ranking import RANKING_EN, RANKING_ZH, rank
 from service.registry.schemas import CrsName, StoreSummary
 from service.registry.views import store_summary
 

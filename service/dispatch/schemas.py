@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Annotated, Literal
@@ -12,30 +11,16 @@ import msgspec
 from msgspec import Meta
 
 from geo import in_china, to_wgs84
-from scoring.vocabulary import ELIGIBLE
+from service.registry.params import eligible_category
 from service.registry.schemas import CrsName, Phase, PointAnswer, ReservationOut, StoreSummary
-from service.validation import Check, Code, Invalid
+from service.validation import Check, Code, Coordinate, Invalid
 
 # A batch is planned in one request; the body limit bounds it too (about 60 bytes each).
 MAX_BATCH = 10_000
 
 
-def _category(value: str) -> str:
-    if value not in ELIGIBLE:
-        raise Invalid("unknown_category", f"{value!r} is not a voucher-eligible category.",
-                      f"“{value}”不是可用赈济券购买的品类。")
-    return value
-
-
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
-        raise Invalid("not_finite", "Must be a finite number.", "必须是有限数值。")
-    return value
-
-
-CategoryCode = Annotated[str, Meta(max_length=40), Code(), Check(_category)]
+CategoryCode = Annotated[str, Meta(max_length=40), Code(), Check(eligible_category)]
 Categories = Annotated[list[CategoryCode], Meta(max_length=20)]
-Coordinate = Annotated[float, Check(_finite)]
 Ref = Annotated[str, Meta(min_length=1, max_length=100)]
 WalkM = Annotated[float, Meta(gt=0, le=5000)]
 

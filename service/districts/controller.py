@@ -17,11 +17,11 @@ from litestar import Controller, Response, get
 from litestar.params import Parameter
 from shapely.geometry import shape
 
-from geo import to_geojson, transform_geometry
+from geo import CRS, to_geojson, transform_geometry
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "beijing_districts.geojson"
 ATTRIBUTION = "行政区划轮廓：Vonng/adcode（CC BY 4.0），简化约 200 米"
-CrsParam = Literal["wgs84", "gcj02", "bd09"]
+CrsParam = CRS  # the one definition is geo.CRS
 
 
 class District(msgspec.Struct):

@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 
 import puremagic
 
-from service.http.problems import BadRequest, UnsupportedMediaType
+from service.problems import BadRequest, UnsupportedMediaType
 
 ALLOWED = ("image/jpeg", "image/png", "application/pdf")
 EXTENSIONS = {

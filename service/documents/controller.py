@@ -13,30 +13,19 @@ from urllib.parse import quote
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, Parameter
 
 from service.applications import service as applications
-from service.applications.lifecycle import FINAL, STATUS_ZH
-from service.applications.repository import audit
-from service.auth import current_principal
-from service.auth.principal import Principal
-from service.db.queries import load
+from service.auth.guard import Authenticated
+from service.documents import service as documents
 from service.documents.content import check
 from service.documents.kinds import DOCUMENT_KINDS, KIND_PATTERN
-from service.http.problems import Conflict, NotFound, PayloadTooLarge
+from service.problems import PayloadTooLarge
 
-SQL = load("documents")
 # The applicant uploads for its own application (admins may act for it); the panel reads.
 UPLOADERS = {"roles": ("admin",), "applicant": True}
 READERS = {"roles": ("admin", "reviewer"), "applicant": True}
-MAX_DOCUMENTS = 30
 _STREAM_CEILING = 64 * 1024 * 1024  # the route's own cap; the setting is enforced below
-
-
-def _principal(request: Request) -> Principal:
-    principal = current_principal(request)
-    assert principal is not None
-    return principal
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
@@ -92,11 +81,11 @@ class DocumentsController(Controller):
     async def upload(
         self,
         request: Request,
-        application_id: UUID,
+        application_id: FromPath[UUID],
+        principal: Authenticated,
         kind: str = Parameter(pattern=KIND_PATTERN, description="e.g. business_licence"),
         filename: str = Parameter(min_length=1, max_length=400),
     ) -> Response[dict[str, Any]]:
-        principal = _principal(request)
         pool = request.app.state.pool
         # Who and what first, on a short-lived connection: a slow upload holds none.
         async with pool.acquire() as conn:
@@ -104,43 +93,8 @@ class DocumentsController(Controller):
         data = await read_capped(request, request.app.state.settings.document_max_bytes)
         checked = check(data, filename, request.headers.get("content-type", ""))
         actor = principal.name if principal.is_staff else applications.APPLICANT_ACTOR
-        async with pool.acquire() as conn, conn.transaction():
-            status = await conn.fetchval(SQL.lock_application_status, application_id)
-            if status in FINAL:
-                raise Conflict(
-                    f"An application in state {status!r} takes no more documents.",
-                    f"申请已{STATUS_ZH[status]}，不能再上传材料。",
-                )
-            if await conn.fetchval(SQL.count_documents, application_id) >= MAX_DOCUMENTS:
-                raise Conflict(
-                    f"An application holds at most {MAX_DOCUMENTS} documents.",
-                    f"每份申请最多上传 {MAX_DOCUMENTS} 个文件。",
-                )
-            row = await conn.fetchrow(
-                SQL.insert_document,
-                application_id,
-                kind,
-                checked.filename,
-                checked.media_type,
-                checked.size,
-                checked.sha256,
-                data,
-                actor,
-            )
-            await audit(
-                conn,
-                application_id,
-                "document_uploaded",
-                actor,
-                None,
-                None,
-                details={
-                    "document_id": str(row["id"]),
-                    "kind": kind,
-                    "sha256": checked.sha256.hex(),
-                    "size_bytes": checked.size,
-                },
-            )
+        async with pool.acquire() as conn:
+            row = await documents.store(conn, application_id, kind, checked, data, actor)
         view = document_view(
             application_id,
             {
@@ -156,10 +110,12 @@ class DocumentsController(Controller):
         return Response(view, status_code=201, headers={"Location": view["download_url"]})
 
     @get("/", opt=READERS, summary="The application's documents (without their content)")
-    async def list(self, request: Request, application_id: UUID) -> list[dict[str, Any]]:
+    async def list(
+        self, request: Request, application_id: FromPath[UUID], principal: Authenticated
+    ) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
-            await applications.fetch(conn, application_id, _principal(request))
-            rows = await conn.fetch(SQL.list_documents, application_id)
+            await applications.fetch(conn, application_id, principal)
+            rows = await documents.listing(conn, application_id)
         return [document_view(application_id, r) for r in rows]
 
     @get(
@@ -169,13 +125,15 @@ class DocumentsController(Controller):
         response_description="The file as uploaded",
     )
     async def download(
-        self, request: Request, application_id: UUID, document_id: UUID
+        self,
+        request: Request,
+        application_id: FromPath[UUID],
+        document_id: FromPath[UUID],
+        principal: Authenticated,
     ) -> Response[bytes]:
         async with request.app.state.pool.acquire() as conn:
-            await applications.fetch(conn, application_id, _principal(request))
-            row = await conn.fetchrow(SQL.get_document, application_id, document_id)
-        if row is None:
-            raise NotFound("No such document.", "文件不存在。")
+            await applications.fetch(conn, application_id, principal)
+            row = await documents.get(conn, application_id, document_id)
         return Response(
             row["content"],
             media_type=row["media_type"],

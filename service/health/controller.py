@@ -10,7 +10,7 @@ from litestar import Controller, Request, get
 from service.db import migrate
 from service.db.pool import is_stale_catalog
 from service.http.errors import DB_UNAVAILABLE
-from service.http.problems import ServiceUnavailable
+from service.problems import ServiceUnavailable
 
 _EXPECTED = frozenset(m.version for m in migrate.discover())
 # A geometry round trip: through the pool's codecs both ways, as the real queries are.

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from litestar import Request
 from litestar.exceptions import InternalServerException
 
-from service.http.problems import BadRequest, FieldError, MalformedBody, UnsupportedMediaType
+from service.problems import BadRequest, FieldError, MalformedBody, UnsupportedMediaType
 from service.validation import decode_and_collect
 from service.validation.normalise import bad_character, describe
 
@@ -67,5 +67,6 @@ async def validate_body(request: Request) -> None:
 def body(request: Request[Any, Any, Any], _type: type[T]) -> T:
     """The validated, normalised body of this request."""
     value = request.state["body"]
-    assert isinstance(value, _type) or _type is object
+    if not (isinstance(value, _type) or _type is object):
+        raise TypeError(f"this route's body is a {type(value).__name__}, not a {_type.__name__}")
     return value

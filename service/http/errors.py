@@ -12,7 +12,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from service.db.pool import is_stale_catalog
 from service.http.logging import request_id_var
-from service.http.problems import (
+from service.problems import (
     PROBLEM_JSON,
     BadRequest,
     Conflict,

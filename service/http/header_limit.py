@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from service.http.logging import request_id_var
-from service.http.problems import PROBLEM_JSON, TYPE_BASE
+from service.problems import PROBLEM_JSON, TYPE_BASE
 
 MAX_HEADER_BYTES = 16 * 1024
 

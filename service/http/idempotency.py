@@ -22,10 +22,9 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from service.db.queries import load
-from service.http.problems import BadRequest, Conflict, FieldError, ValidationFailed
+from service.http import idempotency_repository as repo
+from service.problems import BadRequest, Conflict, FieldError, ValidationFailed
 
-SQL = load("idempotency")
 HEADER = "idempotency-key"
 
 
@@ -58,13 +57,9 @@ def from_header(raw: str | None, route: str, payload: Any) -> Key | None:
 
 async def claim(conn: asyncpg.Connection, key: Key, lease_s: float = 15.0) -> Stored | None:
     """None when this request now owns the key; the stored answer when it is a replay."""
-    await conn.execute(SQL.purge_expired)
-    owned = await conn.fetchval(
-        SQL.claim, key.key, key.route, key.request_hash, key.owner, float(lease_s)
-    )
-    if owned is not None:
+    if await repo.claim(conn, key.key, key.route, key.request_hash, key.owner, float(lease_s)):
         return None
-    row = await conn.fetchrow(SQL.existing, key.key, key.route)
+    row = await repo.existing(conn, key.key, key.route)
     if row is None:  # expired and purged between the two statements: try once more
         return await claim(conn, key, lease_s)
     if bytes(row["request_hash"]) != key.request_hash:
@@ -83,8 +78,7 @@ async def claim(conn: asyncpg.Connection, key: Key, lease_s: float = 15.0) -> St
 
 async def complete(conn: asyncpg.Connection, key: Key, status: int, body: Any) -> None:
     """Store the answer; call inside the work's transaction so a refusal rolls it back."""
-    stored = await conn.fetchval(SQL.complete, key.key, key.route, key.owner, status, body)
-    if stored is None:
+    if not await repo.complete(conn, key.key, key.route, key.owner, status, body):
         raise Conflict(
             "This request's Idempotency-Key was taken over by a retry; nothing was stored.",
             "该 Idempotency-Key 已被重试请求接管，本次请求未保存任何内容。",
@@ -93,7 +87,7 @@ async def complete(conn: asyncpg.Connection, key: Key, status: int, body: Any) -
 
 
 async def release(conn: asyncpg.Connection, key: Key) -> None:
-    await conn.execute(SQL.release, key.key, key.route, key.owner)
+    await repo.release(conn, key.key, key.route, key.owner)
 
 
 async def release_quietly(conn: asyncpg.Connection, key: Key) -> None:

@@ -31,7 +31,7 @@ from litestar.openapi.spec import (
 )
 from litestar.routes import HTTPRoute
 
-from service.http.problems import PROBLEM_JSON
+from service.problems import PROBLEM_JSON
 
 _STRING = Schema(type=OpenAPIType.STRING)
 PROBLEM_DETAILS = Schema(
@@ -191,7 +191,8 @@ def document_problems(app: Litestar) -> None:
                 if (m, p) == (method, path) and code in responses:
                     document.components.schemas[name] = schema
                     response = responses[code]
-                    assert isinstance(response, OpenAPIResponse)
+                    if not isinstance(response, OpenAPIResponse):  # a $ref: already shared
+                        continue
                     response.content = {
                         "application/json": OpenAPIMediaType(
                             schema=Reference(ref=f"#/components/schemas/{name}")

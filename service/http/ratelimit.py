@@ -11,7 +11,7 @@ from collections import deque
 
 from litestar.connection import ASGIConnection
 
-from service.http.problems import TooManyRequests
+from service.problems import TooManyRequests
 
 
 def client_key(connection: ASGIConnection, trusted_proxies: frozenset[str] = frozenset()) -> str:

@@ -19,7 +19,7 @@ from pgqueuer import Job, RetryRequested
 
 from service.config import Settings
 from service.db.pool import Database
-from service.notify.outbox import SQL
+from service.notify import repository as repo
 from service.notify.signing import EVENT_ID_HEADER, SIGNATURE_HEADER, sign
 
 log = logging.getLogger("boai.notify")
@@ -50,21 +50,23 @@ class Deliverer:
         self.client = client
 
     async def __call__(self, job: Job) -> None:
-        assert job.payload is not None
+        if job.payload is None:  # not one of ours: every delivery job names its event
+            log.warning("delivery job %s without an event id; skipped", job.id)
+            return
         event_id = UUID(bytes=job.payload)
         retry_in: timedelta | None = None
         async with self.db.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(SQL.claim_event, event_id)
+            row = await repo.claim_event(conn, event_id)
             # None: being delivered by another worker right now (or gone); not pending:
             # delivered or given up already.
             if row is None or row["status"] != "pending":
                 return
             error = await self._post(row)
             if error is None:
-                await conn.execute(SQL.mark_delivered, event_id)
+                await repo.mark_delivered(conn, event_id)
                 return
             final = row["attempts"] + 1 >= self.settings.webhook_max_attempts
-            await conn.execute(SQL.mark_attempt_failed, event_id, error, final)
+            await repo.mark_attempt_failed(conn, event_id, error, final)
             if final:
                 log.warning("notification %s failed for good: %s", event_id, error)
             else:
@@ -76,17 +78,17 @@ class Deliverer:
 
     async def _post(self, row: Any) -> str | None:
         """None when the receiver took it (2xx), else why not (no URL or secret in it)."""
-        assert self.settings.webhook_url and self.settings.webhook_secret
+        url, secret = self.settings.webhook_url, self.settings.webhook_secret
+        if not (url and secret):  # the worker runs only with both (notify.lifespan)
+            return "no webhook URL or secret configured"
         body = body_of(row)
         headers = {
             "Content-Type": "application/json",
             EVENT_ID_HEADER: str(row["id"]),
-            SIGNATURE_HEADER: sign(self.settings.webhook_secret, body),
+            SIGNATURE_HEADER: sign(secret, body),
         }
         try:
-            response = await self.client.post(
-                self.settings.webhook_url, content=body, headers=headers
-            )
+            response = await self.client.post(url, content=body, headers=headers)
         except httpx.TimeoutException:
             return "timeout"
         except httpx.HTTPError as exc:

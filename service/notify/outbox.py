@@ -13,19 +13,19 @@ from uuid import UUID
 
 import asyncpg
 
-from service.db.queries import load
+from service.notify import repository as repo
 from service.notify.queue import enqueue_delivery
 
-SQL = load("notify")
 EventType = Literal["info_requested", "info_answered", "decision"]
 
 
 async def record(
     conn: asyncpg.Connection, application_id: UUID, type_: EventType, data: dict[str, Any]
 ) -> UUID:
-    assert conn.is_in_transaction(), "an event is written with the change it reports"
+    if not conn.is_in_transaction():
+        raise RuntimeError("an event is written in the transaction of the change it reports")
     event_id = uuid.uuid4()
-    await conn.fetchval(SQL.insert_event, event_id, application_id, type_, data)
+    await repo.insert_event(conn, event_id, application_id, type_, data)
     await enqueue_delivery(conn, event_id.bytes)
     return event_id
 
@@ -34,7 +34,7 @@ async def events_of(
     conn: asyncpg.Connection, application_id: UUID, *, staff: bool
 ) -> list[dict[str, Any]]:
     out = []
-    for r in await conn.fetch(SQL.events_of, application_id):
+    for r in await repo.events_of(conn, application_id):
         event = {
             "event_id": str(r["id"]),
             "type": r["type"],

@@ -30,7 +30,9 @@ CONCURRENCY = 2
 
 class NotificationWorker:
     def __init__(self, settings: Settings) -> None:
-        assert settings.database_url
+        if not settings.database_url:
+            raise ValueError("the notification worker needs DATABASE_URL")
+        self.dsn: str = settings.database_url
         self.settings = settings
         self._stopping = asyncio.Event()
         self._manager: QueueManager | None = None
@@ -66,12 +68,11 @@ class NotificationWorker:
 
     async def _run(self) -> None:
         settings = self.settings
-        assert settings.database_url
         # The queue's connection stays plain asyncpg (pgqueuer decodes its own JSON);
         # deliveries use a small pool with our codecs, apart from the request pool.
-        conn = await asyncpg.connect(settings.database_url)
+        conn = await asyncpg.connect(self.dsn)
         db = await create_pool(
-            settings.database_url,
+            self.dsn,
             max_size=CONCURRENCY,
             command_timeout=settings.db_command_timeout,
             acquire_timeout=settings.webhook_timeout + settings.db_command_timeout,

@@ -9,12 +9,12 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from service.applications.controller import if_match_version
-from service.auth import current_principal
+from service.auth import Authenticated
 from service.http.body import body
-from service.http.problems import BadRequest, FieldError, PayloadTooLarge
+from service.problems import BadRequest, FieldError, PayloadTooLarge
 from service.redemptions import monitoring, reports
 from service.redemptions import service as feed_service
 from service.redemptions.feed import parse
@@ -35,11 +35,6 @@ ADMIN = {"roles": ("admin",)}
 READ = {"roles": ("dispatcher", "reviewer")}
 ACT = {"roles": ("dispatcher",)}  # the same people who may change a store's status
 _STREAM_CEILING = 64 * 1024 * 1024  # the route's own cap; the setting is enforced below
-
-
-def _who(request: Request) -> str:
-    principal = current_principal(request)
-    return principal.name if principal else "anonymous"
 
 
 async def _read_capped(request: Request, limit: int) -> bytes:
@@ -64,19 +59,21 @@ class MerchantKeysController(Controller):
 
     @post("/", opt=ADMIN, status_code=201,
           summary="Issue the merchant's data feed key, revoking any active one (shown once)")
-    async def issue(self, request: Request, application_id: UUID) -> KeyIssued:
+    async def issue(self, request: Request, application_id: FromPath[UUID],
+                    principal: Authenticated) -> KeyIssued:
         async with request.app.state.pool.acquire() as conn:
-            return await feed_service.issue_key(conn, application_id, _who(request))
+            return await feed_service.issue_key(conn, application_id, principal.name)
 
     @get("/", opt=ADMIN, summary="Whether the merchant has an active key (never the key)")
-    async def info(self, request: Request, application_id: UUID) -> KeyInfo:
+    async def info(self, request: Request, application_id: FromPath[UUID]) -> KeyInfo:
         async with request.app.state.pool.acquire() as conn:
             return await feed_service.key_info(conn, application_id)
 
     @delete("/", opt=ADMIN, status_code=200, summary="Revoke the merchant's key")
-    async def revoke(self, request: Request, application_id: UUID) -> KeyInfo:
+    async def revoke(self, request: Request, application_id: FromPath[UUID],
+                     principal: Authenticated) -> KeyInfo:
         async with request.app.state.pool.acquire() as conn:
-            return await feed_service.revoke_key(conn, application_id, _who(request))
+            return await feed_service.revoke_key(conn, application_id, principal.name)
 
 
 class RedemptionsController(Controller):
@@ -104,9 +101,9 @@ class MonitoringController(Controller):
     @get("/", opt=READ, summary="Monitoring alerts (rules evaluated first), newest first")
     async def list(
         self, request: Request,
-        status: AlertStatus | None = None, rule: Rule | None = None,
-        store_id: UUID | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=1000)] = 200,
+        status: FromQuery[AlertStatus | None] = None, rule: FromQuery[Rule | None] = None,
+        store_id: FromQuery[UUID | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
     ) -> AlertList:
         async with request.app.state.pool.acquire() as conn:
             return await monitoring.alerts(conn, request.app.state.settings, status, rule,
@@ -114,18 +111,20 @@ class MonitoringController(Controller):
 
     @patch("/{alert_id:int}", opt=ACT,
            summary="Acknowledge or resolve an alert, saying why (If-Match: version, optional)")
-    async def change(self, request: Request, alert_id: int, data: AlertChange) -> AlertOut:
+    async def change(self, request: Request, alert_id: FromPath[int],
+                     data: JSONBody[AlertChange], principal: Authenticated) -> AlertOut:
         change = body(request, AlertChange)
         async with request.app.state.pool.acquire() as conn:
-            return await monitoring.change(conn, alert_id, change, _who(request),
+            return await monitoring.change(conn, alert_id, change, principal.name,
                                            if_match_version(request))
 
     @post("/{alert_id:int}/suspend-store", opt=ACT, status_code=200,
           summary="Suspend the alert's store (registry status change, audited)")
-    async def suspend(self, request: Request, alert_id: int, data: SuspendStore) -> AlertOut:
+    async def suspend(self, request: Request, alert_id: FromPath[int],
+                      data: JSONBody[SuspendStore], principal: Authenticated) -> AlertOut:
         req = body(request, SuspendStore)
         async with request.app.state.pool.acquire() as conn:
-            return await monitoring.suspend_store(conn, alert_id, req.reason, _who(request))
+            return await monitoring.suspend_store(conn, alert_id, req.reason, principal.name)
 
 
 def _group_by(values: list[str] | None) -> list[reports.Dimension]:
@@ -148,14 +147,14 @@ class ReportsController(Controller):
          summary="What households bought, grouped (JSON or CSV), routed share, timeliness")
     async def consumption(
         self, request: Request,
-        group_by: list[str] | None = Parameter(
-            default=None, description="community, district, category, phase, store, day "
-                                      "(repeat or comma-separate)"),
-        start: datetime | None = Parameter(default=None, query="from",
-                                           description="Redemptions at or after (with offset)"),
-        end: datetime | None = Parameter(default=None, query="to",
-                                         description="Redemptions before (with offset)"),
-        format: Literal["json", "csv"] = "json",
+        group_by: Annotated[list[str] | None, QueryParameter(
+            description="community, district, category, phase, store, day "
+                        "(repeat or comma-separate)")] = None,
+        start: Annotated[datetime | None, QueryParameter(
+            name="from", description="Redemptions at or after (with offset)")] = None,
+        end: Annotated[datetime | None, QueryParameter(
+            name="to", description="Redemptions before (with offset)")] = None,
+        format: FromQuery[Literal["json", "csv"]] = "json",
     ) -> Response[reports.Consumption] | Response[bytes]:
         dims = _group_by(group_by)
         async with request.app.state.pool.acquire() as conn:

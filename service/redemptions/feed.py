@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from service.http.problems import BadRequest, FieldError, MalformedBody, UnsupportedMediaType
+from service.problems import BadRequest, FieldError, MalformedBody, UnsupportedMediaType
 from service.redemptions.schemas import MAX_RECORDS
 
 RECORD_COLUMNS = ("txn_id", "store_id", "at", "voucher_id", "household_ref", "phase",

@@ -17,7 +17,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from service.auth.guard import bearer_token
-from service.http.problems import Forbidden, Unauthorized
+from service.problems import Forbidden, Unauthorized
 from service.redemptions import repository as repo
 
 PREFIX = "boai_m_"

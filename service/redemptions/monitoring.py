@@ -11,7 +11,7 @@ import msgspec
 
 from scoring.vocabulary import EXCLUDED
 from service.config import Settings
-from service.http.problems import Conflict, NotFound, PreconditionFailed
+from service.problems import Conflict, NotFound, PreconditionFailed
 from service.redemptions import repository as repo
 from service.redemptions.schemas import Alert, AlertChange, AlertList
 from service.registry.repository import change_status

@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 
 from scoring.vocabulary import CATEGORIES
-from service.http.problems import FieldError
+from service.problems import FieldError
 from service.validation import Check, Code, Invalid
 
 MAX_RECORDS = 5_000

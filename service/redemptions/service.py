@@ -22,7 +22,7 @@ import msgspec
 
 from scoring.vocabulary import CATEGORIES
 from service.config import Settings
-from service.http.problems import Conflict, FieldError, Forbidden, NotFound, ServiceUnavailable
+from service.problems import Conflict, FieldError, Forbidden, NotFound, ServiceUnavailable
 from service.redemptions import monitoring
 from service.redemptions import repository as repo
 from service.redemptions.feed import RawRecord

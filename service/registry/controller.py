@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from service.auth import current_principal
+from service.auth import Authenticated
 from service.communities.controller import community_feature
 from service.communities.repository import list_communities
-from service.dispatch.ranking import rank
 from service.http.body import body
-from service.http.problems import BadRequest, FieldError, NotFound
+from service.problems import BadRequest, FieldError, NotFound
 from service.registry import coverage as cov
 from service.registry import repository as repo
 from service.registry.disaster import declare, lift, listing
 from service.registry.params import DISPATCH, READ, categories
 from service.registry.places import point_answer, point_in, service_day
+from service.registry.ranking import rank
 from service.registry.schemas import (
     CommunityRef,
     CoverageFeatures,
@@ -41,13 +41,9 @@ GEOJSON = "application/geo+json"
 Lon = Parameter(ge=-180.0, le=180.0, description="Longitude in `crs`")
 Lat = Parameter(ge=-90.0, le=90.0, description="Latitude in `crs`")
 CrsQuery = Parameter(default="wgs84", description="CRS of the point given and of the answer")
-CategoryQuery = Parameter(query="category", default=None,
-                          description="Required category (repeatable: the store carries all)")
-
-
-def _who(request: Request) -> str:
-    principal = current_principal(request)
-    return principal.name if principal else "anonymous"
+# Repeatable `?category=`: the store carries all of them.
+Categories = Annotated[list[str] | None, QueryParameter(
+    description="Required category (repeatable: the store carries all)")]
 
 
 async def _detail(conn: Any, store_id: UUID, crs: CrsName) -> StoreDetail:
@@ -65,7 +61,7 @@ class StoresController(Controller):
     @get("/serving", opt=READ, summary="Active stores whose delivery zone covers a point")
     async def serving(
         self, request: Request, lon: float = Lon, lat: float = Lat, crs: CrsName = CrsQuery,
-        category: list[str] | None = CategoryQuery,
+        category: Categories = None,
         phase: Phase | None = Parameter(default=None, description="Tie-break: see ranking"),
     ) -> StoresNear:
         point = point_in(lon, lat, crs)
@@ -81,7 +77,7 @@ class StoresController(Controller):
     async def nearest(
         self, request: Request, lon: float = Lon, lat: float = Lat, crs: CrsName = CrsQuery,
         k: int = Parameter(default=5, ge=1, le=50),
-        category: list[str] | None = CategoryQuery,
+        category: Categories = None,
     ) -> StoresNear:
         point = point_in(lon, lat, crs)
         async with request.app.state.pool.acquire() as conn:
@@ -90,18 +86,19 @@ class StoresController(Controller):
         return StoresNear(point=where, crs=crs, stores=[store_summary(r, crs) for r in rows])
 
     @get("/{store_id:uuid}", opt=READ, summary="A store, its capacity today and status history")
-    async def detail(self, request: Request, store_id: UUID,
+    async def detail(self, request: Request, store_id: FromPath[UUID],
                      crs: CrsName = CrsQuery) -> StoreDetail:
         async with request.app.state.pool.acquire() as conn:
             return await _detail(conn, store_id, crs)
 
     @patch("/{store_id:uuid}/status", opt=DISPATCH, summary="Suspend, close, reopen a store")
-    async def set_status(self, request: Request, store_id: UUID, data: StatusChange,
+    async def set_status(self, request: Request, store_id: FromPath[UUID],
+                         data: JSONBody[StatusChange], principal: Authenticated,
                          crs: CrsName = CrsQuery) -> StoreDetail:
         change = body(request, StatusChange)
         async with request.app.state.pool.acquire() as conn:
             done = await repo.change_status(conn, store_id, change.status, change.reason,
-                                            _who(request))
+                                            principal.name)
             if done is None:
                 raise NotFound(f"No store {store_id}.", f"门店 {store_id} 不存在。")
             return await _detail(conn, store_id, crs)
@@ -118,7 +115,7 @@ class ExportsController(Controller):
         self, request: Request, crs: CrsName = CrsQuery,
         layer: Literal["all", "points", "zones"] = Parameter(
             default="all", description="all: points and zones (QGIS: two sublayers)"),
-        status: Literal["active", "suspended", "closed", "affected"] | None = None,
+        status: FromQuery[Literal["active", "suspended", "closed", "affected"] | None] = None,
     ) -> Response[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
             rows = await repo.export_stores(conn, status)
@@ -128,7 +125,8 @@ class ExportsController(Controller):
 
     @get("/communities.geojson", summary="Communities with boundaries and population counts")
     async def communities(
-        self, request: Request, crs: CrsName = CrsQuery, pilot: bool | None = None
+        self, request: Request, crs: CrsName = CrsQuery,
+        pilot: FromQuery[bool | None] = None,
     ) -> Response[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
             rows = await list_communities(conn, pilot)
@@ -148,7 +146,7 @@ class CoverageController(Controller):
         walk_m: float = Parameter(default=1000.0, gt=0, le=5000, description="Walk-in reach"),
         list_limit: int = Parameter(default=10, ge=1, le=100,
                                     description="Stores listed per community and way"),
-        format: Literal["json", "geojson"] = "json",
+        format: FromQuery[Literal["json", "geojson"]] = "json",
         crs: CrsName = Parameter(default="wgs84", description="CRS of geojson output"),
     ) -> Response[CoverageReport | CoverageFeatures]:
         if min_stores > list_limit:
@@ -180,18 +178,19 @@ class DisasterAreasController(Controller):
 
     @post("/{area_id:uuid}/lift", opt={**DISPATCH, "problems": ("409",)}, status_code=200,
           summary="Lift a declared area: its stores go back to their status before it")
-    async def lift_area(self, request: Request, area_id: UUID, data: LiftIn) -> LiftOut:
+    async def lift_area(self, request: Request, area_id: FromPath[UUID], data: JSONBody[LiftIn],
+                        principal: Authenticated) -> LiftOut:
         change = body(request, LiftIn)
         async with request.app.state.pool.acquire() as conn:
-            return await lift(conn, area_id, change, _who(request))
+            return await lift(conn, area_id, change, principal.name)
 
     @post("/", opt=DISPATCH, status_code=HTTP_201_CREATED,
           summary="What a disaster area takes out (mark_affected false: a what-if, not stored); "
                   "with mark_affected, declare it")
     async def create(
-        self, request: Request, data: DisasterAreaIn,
+        self, request: Request, data: JSONBody[DisasterAreaIn], principal: Authenticated,
         crs: CrsName | None = Parameter(default=None, description="Answer CRS (default: body's)"),
     ) -> DisasterAreaOut:
         area = body(request, DisasterAreaIn)
         async with request.app.state.pool.acquire() as conn:
-            return await declare(conn, area, _who(request), crs or area.crs, service_day())
+            return await declare(conn, area, principal.name, crs or area.crs, service_day())

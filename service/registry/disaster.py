@@ -9,7 +9,8 @@ from uuid import UUID
 import asyncpg
 
 from geo import polygon_from_geojson
-from service.http.problems import Conflict, FieldError, NotFound, invalid
+from service.applications.limits import limits
+from service.problems import Conflict, FieldError, NotFound, invalid
 from service.registry import repository as repo
 from service.registry.places import geometry_out, lonlat_out
 from service.registry.schemas import (
@@ -27,16 +28,13 @@ from service.registry.schemas import (
 )
 from service.registry.views import reservation_out, store_summary
 
-# A disaster area may be a whole county; it is still drawn by hand or simplified.
-MAX_AREA_VERTICES = 10_000
-MAX_AREA_M2 = 50_000 * 1e6
-MIN_AREA_M2 = 100.0
-
 
 def parse_area(data: DisasterAreaIn):  # type: ignore[no-untyped-def]
+    limit = limits()  # the configured ones (Settings: max_disaster_area_*)
     result = polygon_from_geojson(
-        data.area, data.crs, max_vertices=MAX_AREA_VERTICES, min_area_m2=MIN_AREA_M2,
-        max_area_m2=MAX_AREA_M2, repair=True,  # drawn in a hurry: repaired, the note says so
+        data.area, data.crs, max_vertices=limit.max_disaster_area_vertices,
+        min_area_m2=limit.min_disaster_area_m2, max_area_m2=limit.max_disaster_area_m2,
+        repair=True,  # drawn in a hurry: repaired, the note says so
     )
     if not result.ok:
         raise invalid([
@@ -134,28 +132,27 @@ async def lift(conn: asyncpg.Connection, area_id: UUID, data: LiftIn, by: str) -
     before (a store closed meanwhile stays closed; one inside another declared area stays
     affected, now held by that area), each change in the status history, the lift audited."""
     async with conn.transaction():
-        area = await conn.fetchrow(repo.SQL.lock_disaster_area, area_id)
+        area = await repo.lock_disaster_area(conn, area_id)
         if area is None or not area["marked_affected"]:
             raise NotFound(f"No declared disaster area {area_id}.", f"灾区 {area_id} 不存在。")
         if area["lifted_at"] is not None:
             raise Conflict(f"Disaster area {area_id} was already lifted.",
                            f"灾区“{area['name']}”已解除。", lifted_at=area["lifted_at"].isoformat())
-        await conn.fetch(repo.SQL.lock_stores_marked_by_area, area_id)
-        rows = await conn.fetch(repo.SQL.stores_marked_by_area, area_id)
-        lifted_at = await conn.fetchval(repo.SQL.lift_disaster_area, area_id, by, data.reason)
+        rows = await repo.stores_marked_by_area(conn, area_id)
+        lifted_at = await repo.lift_disaster_area(conn, area_id, by, data.reason)
         stores: list[LiftedStore] = []
         reason = f"disaster area lifted: {area['name']}"
         for row in rows:
             outcome, status, zh, en = _outcome(row, area["name"])
             if outcome == "restored":
-                await conn.execute(repo.SQL.update_store_status, row["id"], status, reason, by)
-                await conn.execute(repo.SQL.insert_status_history, row["id"], "affected", status,
-                                   reason, by, area_id)
+                await repo.update_store_status(conn, row["id"], status, reason, by)
+                await repo.insert_status_history(conn, row["id"], "affected", status,
+                                                 reason, by, area_id)
             elif outcome == "still_affected":
                 # The other area now holds it: lifting that one restores the same status.
-                await conn.execute(repo.SQL.insert_status_history, row["id"], "affected",
-                                   "affected", f"{reason}; still inside {row['other_area_name']}",
-                                   by, row["other_area_id"])
+                await repo.insert_status_history(
+                    conn, row["id"], "affected", "affected",
+                    f"{reason}; still inside {row['other_area_name']}", by, row["other_area_id"])
             stores.append(LiftedStore(row["id"], row["name"], row["merchant_name"], status,
                                       outcome, zh, en))  # type: ignore[arg-type]
         await repo.registry_audit(conn, area_id, "lifted", by, data.reason, {

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from scoring.vocabulary import ELIGIBLE
-from service.http.problems import BadRequest, FieldError
+from service.problems import BadRequest, FieldError
+from service.validation import Invalid
 
 # Readers: dispatchers route, reviewers may look (admins are implied for every role).
 READ = {"roles": ("dispatcher", "reviewer")}
@@ -11,12 +12,21 @@ DISPATCH = {"roles": ("dispatcher",)}
 ADMIN = {"roles": ("admin",)}
 
 
+def _not_eligible(value: str) -> tuple[str, str, str]:
+    return ("unknown_category", f"{value!r} is not a voucher-eligible category.",
+            f"“{value}”不是可用赈济券购买的品类。")
+
+
+def eligible_category(value: str) -> str:
+    """A Check for body fields: one of the categories vouchers may buy."""
+    if value not in ELIGIBLE:
+        raise Invalid(*_not_eligible(value))
+    return value
+
+
 def category_problems(values: list[str], pointer: str) -> list[FieldError]:
     return [
-        FieldError(
-            f"{pointer}/{i}", "unknown_category",
-            f"{v!r} is not a voucher-eligible category.", f"“{v}”不是可用赈济券购买的品类。",
-        )
+        FieldError(f"{pointer}/{i}", *_not_eligible(v))
         for i, v in enumerate(values) if v not in ELIGIBLE
     ]
 

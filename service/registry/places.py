@@ -12,11 +12,10 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from geo import from_wgs84, in_china, to_geojson, to_wgs84, transform_geometry
-from service.db.queries import load
-from service.http.problems import BadRequest, FieldError
+from service.problems import BadRequest, FieldError
+from service.registry import repository as repo
 from service.registry.schemas import CommunityRef, CrsName, PointAnswer
 
-SQL = load("registry")
 # China keeps one time zone and no daylight saving: a service day is a Beijing calendar day.
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -53,7 +52,7 @@ def geometry_out(geom: BaseGeometry, crs: CrsName) -> dict[str, Any]:
 
 
 async def community_at(conn: asyncpg.Connection, point: Point) -> CommunityRef | None:
-    row = await conn.fetchrow(SQL.community_at, point)
+    row = await repo.community_at(conn, point)
     return CommunityRef(row["code"], row["name"]) if row else None
 
 

@@ -16,7 +16,6 @@ from service.db.queries import load
 from service.registry.coverage_cache import CoverageCache
 
 SQL = load("registry")
-DISPATCH_SQL = load("dispatch")  # reservations at stores a disaster area takes out
 Rows = list[asyncpg.Record]
 
 
@@ -117,7 +116,7 @@ async def mark_affected(conn: asyncpg.Connection, store_ids: list[UUID], reason:
 
 async def open_reservations_at(conn: asyncpg.Connection, store_ids: list[UUID],
                                day: date) -> Rows:
-    return await conn.fetch(DISPATCH_SQL.open_reservations_at, store_ids, day)
+    return await conn.fetch(SQL.open_reservations_at, store_ids, day)
 
 
 async def declared_areas(conn: asyncpg.Connection, include_lifted: bool) -> Rows:
@@ -128,3 +127,50 @@ async def registry_audit(conn: asyncpg.Connection, entity_id: UUID, action: str,
                          reason: str, details: dict[str, Any]) -> None:
     await conn.execute(SQL.insert_registry_audit, "disaster_area", str(entity_id), action, actor,
                        None, None, reason, details)
+
+
+async def insert_store(conn: asyncpg.Connection, *fields: Any) -> UUID | None:
+    """The new store's id; None when this application store is registered already.
+    `fields` in the order of the insert_store query's parameters."""
+    return await conn.fetchval(SQL.insert_store, *fields)
+
+
+async def store_id_by_application_store(
+    conn: asyncpg.Connection, application_store_id: UUID
+) -> UUID:
+    return await conn.fetchval(SQL.store_id_by_application_store, application_store_id)
+
+
+async def insert_status_history(
+    conn: asyncpg.Connection, store_id: UUID, from_status: str | None, to_status: str,
+    reason: str, by: str, area_id: UUID | None,
+) -> None:
+    await conn.execute(
+        SQL.insert_status_history, store_id, from_status, to_status, reason, by, area_id
+    )
+
+
+async def update_store_status(
+    conn: asyncpg.Connection, store_id: UUID, status: str, reason: str, by: str
+) -> None:
+    await conn.execute(SQL.update_store_status, store_id, status, reason, by)
+
+
+async def community_at(conn: asyncpg.Connection, point: Point) -> asyncpg.Record | None:
+    return await conn.fetchrow(SQL.community_at, point)
+
+
+async def lock_disaster_area(conn: asyncpg.Connection, area_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(SQL.lock_disaster_area, area_id)
+
+
+async def stores_marked_by_area(conn: asyncpg.Connection, area_id: UUID) -> Rows:
+    """The stores the area holds affected, locked first (in id order) for the lift."""
+    await conn.fetch(SQL.lock_stores_marked_by_area, area_id)
+    return await conn.fetch(SQL.stores_marked_by_area, area_id)
+
+
+async def lift_disaster_area(
+    conn: asyncpg.Connection, area_id: UUID, by: str, reason: str
+) -> Any:
+    return await conn.fetchval(SQL.lift_disaster_area, area_id, by, reason)

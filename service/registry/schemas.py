@@ -11,9 +11,10 @@ import msgspec
 from msgspec import Meta
 from shapely.geometry.base import BaseGeometry
 
+from geo import CRS
 from service.validation import Invalid
 
-CrsName = Literal["wgs84", "gcj02", "bd09"]
+CrsName = CRS  # the one definition is geo.CRS
 StoreStatus = Literal["active", "suspended", "closed", "affected"]
 Phase = Literal["preparedness", "warning", "recovery"]
 STORE_STATUSES: tuple[str, ...] = ("active", "suspended", "closed", "affected")

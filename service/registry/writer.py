@@ -10,12 +10,10 @@ import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 
 from geo import geodesic_circle, reach_problems
-from service.applications.limits import LIMITS
-from service.db.queries import load
-from service.http.problems import FieldError, invalid
+from service.applications.limits import limits
+from service.problems import FieldError, invalid
+from service.registry import repository as repo
 from service.registry.schemas import STORE_STATUSES, RegistryStoreIn
-
-SQL = load("registry")
 
 __all__ = ["RegistryStoreIn", "add_store"]
 
@@ -49,13 +47,13 @@ def _check_reach(store: RegistryStoreIn, zone: Polygon | MultiPolygon | None) ->
         for p in (
             reach_problems(
                 store.lon, store.lat, zone,
-                max_gap_m=LIMITS.max_zone_gap_m, max_reach_m=LIMITS.max_delivery_reach_m,
+                max_gap_m=limits().max_zone_gap_m, max_reach_m=limits().max_delivery_reach_m,
             )
             if store.zone is not None and zone is not None else []
         )
     ]
-    if store.radius_m is not None and store.radius_m > LIMITS.max_delivery_reach_m:
-        reach = LIMITS.max_delivery_reach_m
+    if store.radius_m is not None and store.radius_m > limits().max_delivery_reach_m:
+        reach = limits().max_delivery_reach_m
         errors.append(FieldError(
             "/delivery/radius_m", "radius_out_of_reach",
             f"Deliveries reach at most {reach:,.0f} m from the store",
@@ -75,8 +73,8 @@ async def add_store(conn: asyncpg.Connection, store: RegistryStoreIn) -> UUID:
     zone = _zone(store)
     _check_reach(store, zone)
     async with conn.transaction():
-        store_id = await conn.fetchval(
-            SQL.insert_store,
+        store_id = await repo.insert_store(
+            conn,
             store.application_id,
             store.application_store_id,
             store.merchant_name,
@@ -93,10 +91,8 @@ async def add_store(conn: asyncpg.Connection, store: RegistryStoreIn) -> UUID:
             store.status,
         )
         if store_id is None:  # already registered from this application store
-            return await conn.fetchval(
-                SQL.store_id_by_application_store, store.application_store_id
-            )
-        await conn.execute(
-            SQL.insert_status_history, store_id, None, store.status, "registered", "registry", None
+            return await repo.store_id_by_application_store(conn, store.application_store_id)
+        await repo.insert_status_history(
+            conn, store_id, None, store.status, "registered", "registry", None
         )
     return store_id

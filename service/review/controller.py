@@ -6,25 +6,18 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from service.applications import service as applications
 from service.applications.controller import if_match_version
-from service.auth import current_principal
-from service.auth.principal import Principal
+from service.auth.guard import Authenticated
 from service.http.body import body
-from service.http.problems import NotFound
 from service.review import service
 from service.review.schemas import ConflictIn, DecisionIn, InfoRequestIn, ReviewIn
-from service.review.scorecards import SQL
+from service.review.scorecards import stored_scorecard
 
 PANEL = {"roles": ("reviewer",)}
-
-
-def _principal(request: Request) -> Principal:
-    principal = current_principal(request)
-    assert principal is not None
-    return principal
 
 
 class ReviewController(Controller):
@@ -36,18 +29,19 @@ class ReviewController(Controller):
         opt={"roles": ("reviewer",), "applicant": True},
         summary="The automatic scorecard, with the rubric version it used",
     )
-    async def scorecard(self, request: Request, application_id: UUID) -> dict[str, Any]:
+    async def scorecard(
+        self, request: Request, application_id: FromPath[UUID], principal: Authenticated
+    ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
-            await applications.fetch(conn, application_id, _principal(request))
-            row = await conn.fetchrow(SQL.get_scorecard, application_id)
-        if row is None:
-            raise NotFound("No scorecard yet.", "尚无评分卡。")
-        return {**row["card"], "computed_at": row["computed_at"].isoformat()}
+            await applications.fetch(conn, application_id, principal)
+            return await stored_scorecard(conn, application_id)
 
     @get("/reviews", opt=PANEL, summary="The panel's reviews")
-    async def reviews(self, request: Request, application_id: UUID) -> list[dict[str, Any]]:
+    async def reviews(
+        self, request: Request, application_id: FromPath[UUID], principal: Authenticated
+    ) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
-            await applications.fetch(conn, application_id, _principal(request))
+            await applications.fetch(conn, application_id, principal)
             return await service.reviews_of(conn, application_id)
 
     @post(
@@ -57,17 +51,20 @@ class ReviewController(Controller):
         summary="Score on the rubric's criteria (one review per reviewer, amendable)",
     )
     async def review(
-        self, request: Request, application_id: UUID, data: ReviewIn
+        self, request: Request, application_id: FromPath[UUID], data: JSONBody[ReviewIn],
+        principal: Authenticated,
     ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
             return await service.submit_review(
-                conn, _principal(request), application_id, body(request, ReviewIn)
+                conn, principal, application_id, body(request, ReviewIn)
             )
 
     @get("/conflicts", opt=PANEL, summary="Conflicts of interest declared on it")
-    async def conflicts(self, request: Request, application_id: UUID) -> list[dict[str, Any]]:
+    async def conflicts(
+        self, request: Request, application_id: FromPath[UUID], principal: Authenticated
+    ) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
-            await applications.fetch(conn, application_id, _principal(request))
+            await applications.fetch(conn, application_id, principal)
             return await service.conflicts_of(conn, application_id)
 
     @post(
@@ -77,11 +74,12 @@ class ReviewController(Controller):
         summary="Declare a conflict of interest",
     )
     async def conflict(
-        self, request: Request, application_id: UUID, data: ConflictIn
+        self, request: Request, application_id: FromPath[UUID], data: JSONBody[ConflictIn],
+        principal: Authenticated,
     ) -> dict[str, str]:
         reason = body(request, ConflictIn).reason
         async with request.app.state.pool.acquire() as conn:
-            await service.declare_conflict(conn, _principal(request), application_id, reason)
+            await service.declare_conflict(conn, principal, application_id, reason)
         return {"application_id": str(application_id), "declared": "conflict"}
 
     @post(
@@ -91,11 +89,12 @@ class ReviewController(Controller):
         summary="Ask the applicant for information or documents (moves it to info_requested)",
     )
     async def info_request(
-        self, request: Request, application_id: UUID, data: InfoRequestIn
+        self, request: Request, application_id: FromPath[UUID], data: JSONBody[InfoRequestIn],
+        principal: Authenticated,
     ) -> dict[str, Any]:
         ask = body(request, InfoRequestIn)
         async with request.app.state.pool.acquire() as conn:
-            return await service.request_info(conn, _principal(request), application_id, ask)
+            return await service.request_info(conn, principal, application_id, ask)
 
     @post(
         "/decision",
@@ -104,12 +103,13 @@ class ReviewController(Controller):
         summary="Approve, reject or waitlist (If-Match required)",
     )
     async def decision(
-        self, request: Request, application_id: UUID, data: DecisionIn
+        self, request: Request, application_id: FromPath[UUID], data: JSONBody[DecisionIn],
+        principal: Authenticated,
     ) -> Response[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
             result = await service.decide(
                 conn,
-                _principal(request),
+                principal,
                 application_id,
                 body(request, DecisionIn),
                 if_match_version(request),

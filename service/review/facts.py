@@ -9,6 +9,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import polygon_from_geojson
 from scoring import CommunityFacts, MerchantFacts, NgoFacts, StoreFacts
+from service.applications.repository import store_fields
 
 
 def community_facts(row: asyncpg.Record) -> CommunityFacts:
@@ -27,18 +28,8 @@ def community_facts(row: asyncpg.Record) -> CommunityFacts:
 
 
 def store_facts(row: asyncpg.Record) -> StoreFacts:
-    point = row["location"]
     return StoreFacts(
-        key=str(row["id"]),
-        name=row["name"],
-        lon=point.x,
-        lat=point.y,
-        categories=frozenset(row["categories"]),
-        home_delivery=row["home_delivery"],
-        zone=row["zone"],
-        daily_capacity=row["daily_capacity"],
-        emergency_24h=row["emergency_24h"],
-        mobility_assist=row["mobility_assist"],
+        key=str(row["id"]), categories=frozenset(row["categories"]), **store_fields(row)
     )
 
 

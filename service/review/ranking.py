@@ -14,11 +14,11 @@ from scoring import (
     shortlist,
 )
 from scoring.scorecard import served_by_store
-from service.applications.repository import SQL as APPLICATIONS
+from service.applications import repository as applications
+from service.review import repository as repo
 from service.review.facts import merchant_facts
 from service.review.schemas import ShortlistIn
 from service.review.scorecards import (
-    SQL,
     card_from_dict,
     community_index,
     network_counts,
@@ -31,13 +31,13 @@ OPEN_FOR_SHORTLIST = ("under_review", "info_requested", "waitlisted", "submitted
 async def ranking(conn: asyncpg.Connection, round_code: str) -> dict[str, Any]:
     rubric = await round_rubric(conn, round_code)
     reviews: dict[Any, list[ReviewScores]] = defaultdict(list)
-    for r in await conn.fetch(SQL.reviews_in_round, round_code):
+    for r in await repo.reviews_in_round(conn, round_code):
         reviews[r["application_id"]].append(ReviewScores(r["reviewer"], r["scores"]))
     recused: dict[Any, list[str]] = defaultdict(list)
-    for r in await conn.fetch(SQL.conflicts_in_round, round_code):
+    for r in await repo.conflicts_in_round(conn, round_code):
         recused[r["application_id"]].append(r["reviewer"])
     items = []
-    for row in await conn.fetch(SQL.ranking_rows, round_code):
+    for row in await repo.ranking_rows(conn, round_code):
         if row["card"] is None:
             continue
         card = card_from_dict(row["card"])
@@ -99,12 +99,12 @@ async def recommend(conn: asyncpg.Connection, round_code: str, ask: ShortlistIn)
     k = ask.target_k or rubric.target_stores_per_community
     candidates: list[Candidate] = []
     names: dict[str, str] = {}
-    for row in await conn.fetch(SQL.ranking_rows, round_code):
+    for row in await repo.ranking_rows(conn, round_code):
         if row["kind"] != "merchant" or row["status"] not in OPEN_FOR_SHORTLIST:
             continue
         if row["card"] is None or not row["eligible"]:
             continue
-        stores = await conn.fetch(APPLICATIONS.get_stores, row["id"])
+        stores = await applications.get_stores(conn, row["id"])
         facts = merchant_facts({}, stores)
         served = served_by_store(facts, index, rubric)
         candidates.append(Candidate.from_served_sets(str(row["id"]), served))

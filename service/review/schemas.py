@@ -4,33 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import msgspec
 from msgspec import Meta
 
+from scoring.vocabulary import MERCHANT_CRITERIA, NGO_CRITERIA
+from service.validation import Strict
+
 Score = Annotated[float, Meta(ge=0, le=100)]
+# Literal[(a, b, ...)] is Literal[a, b, ...]: the codes are written once, in scoring.vocabulary.
+CriterionCode = Literal[MERCHANT_CRITERIA + NGO_CRITERIA]  # type: ignore[valid-type]
 Text = Annotated[str, Meta(max_length=4000)]
 
 
-class Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    pass
-
-
 class ReviewIn(Strict):
-    scores: Annotated[
-        dict[
-            Literal[
-                "coverage",
-                "delivery",
-                "settlement",
-                "communities",
-                "experience",
-                "people",
-                "capabilities",
-            ],
-            Score,
-        ],
-        Meta(max_length=10),
-    ]
+    scores: Annotated[dict[CriterionCode, Score], Meta(max_length=10)]
     comment: Text = ""
 
 

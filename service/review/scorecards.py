@@ -24,28 +24,27 @@ from scoring import (
 )
 from scoring.card import CriterionScore, Gate
 from scoring.scorecard import served_by_store
-from service.applications.repository import SQL as APPLICATIONS
-from service.db.queries import load
-from service.http.problems import NotFound
+from service.applications import repository as applications
+from service.problems import NotFound
+from service.review import repository as repo
 from service.review.facts import community_facts, merchant_facts, ngo_facts
 
-SQL = load("review")
 _index_cache: dict[tuple[int, str], CommunityIndex] = {}
 
 
 
 async def community_index(conn: asyncpg.Connection) -> CommunityIndex:
-    stamp = await conn.fetchrow(SQL.communities_version)
+    stamp = await repo.communities_version(conn)
     key = (stamp["communities_version"], stamp["db"])
     if key not in _index_cache:
-        rows = await conn.fetch(SQL.pilot_communities)
+        rows = await repo.pilot_communities(conn)
         _index_cache.clear()
         _index_cache[key] = CommunityIndex(community_facts(r) for r in rows)
     return _index_cache[key]
 
 
 async def round_rubric(conn: asyncpg.Connection, round_code: str) -> Rubric:
-    row = await conn.fetchrow(SQL.latest_rubric, round_code)
+    row = await repo.latest_rubric(conn, round_code)
     if row is None:
         raise NotFound(f"Round {round_code!r} has no rubric.", "该批次没有评分细则。")
     return rubric_from_dict({**row["rubric"], "version": row["version"]})
@@ -58,8 +57,8 @@ async def network_counts(
     """Registry stores serving each community, counted up to `up_to` (default: the rubric's k)."""
     counts = dict.fromkeys(codes, 0)
     if codes:
-        rows = await conn.fetch(
-            SQL.network_counts, codes, rubric.walking_distance_m, exclude_application,
+        rows = await repo.network_counts(
+            conn, codes, rubric.walking_distance_m, exclude_application,
             up_to or rubric.target_stores_per_community,
         )
         counts.update({r["code"]: r["n"] for r in rows})
@@ -67,14 +66,23 @@ async def network_counts(
 
 
 async def compute(conn: asyncpg.Connection, application_id: UUID) -> Scorecard:
-    app = await conn.fetchrow(APPLICATIONS.get_application, application_id)
+    return await _compute(conn, await _application(conn, application_id))
+
+
+async def _application(conn: asyncpg.Connection, application_id: UUID) -> asyncpg.Record:
+    app = await applications.get_application(conn, application_id)
     if app is None:
         raise NotFound("No such application.", "申请不存在。")
+    return app
+
+
+async def _compute(conn: asyncpg.Connection, app: asyncpg.Record) -> Scorecard:
+    application_id = app["id"]
     rubric = await round_rubric(conn, app["round_code"])
     index = await community_index(conn)
     if app["kind"] == "ngo":
         return score_ngo(ngo_facts(app["payload"]), index, rubric)
-    stores = await conn.fetch(APPLICATIONS.get_stores, application_id)
+    stores = await applications.get_stores(conn, application_id)
     facts = merchant_facts(app["payload"], stores)
     if rubric.merchant_weights.track_record > 0:
         facts = replace(facts, track_record=await track_record(conn, app["credit_code"],
@@ -86,14 +94,12 @@ async def compute(conn: asyncpg.Connection, application_id: UUID) -> Scorecard:
 
 
 async def rescore(conn: asyncpg.Connection, application_id: UUID) -> Scorecard:
-    card = await compute(conn, application_id)
-    round_code = await conn.fetchval(
-        "SELECT round_code FROM applications WHERE id = $1", application_id
-    )
-    await conn.execute(
-        SQL.upsert_scorecard,
+    app = await _application(conn, application_id)
+    card = await _compute(conn, app)
+    await repo.upsert_scorecard(
+        conn,
         application_id,
-        round_code,
+        app["round_code"],
         card.rubric_version,
         card.to_dict(),
         card.total,
@@ -109,8 +115,8 @@ TRACK_RECORD_DEADLINE_H = 48.0
 async def track_record(conn: asyncpg.Connection, credit_code: str,
                        application_id: UUID) -> TrackRecord | None:
     """The merchant's record from its stores already in the network; None when it has none."""
-    row = await conn.fetchrow(SQL.merchant_track_record, credit_code, application_id,
-                              TRACK_RECORD_DEADLINE_H)
+    row = await repo.merchant_track_record(conn, credit_code, application_id,
+                                           TRACK_RECORD_DEADLINE_H)
     if not row["known"]:
         return None
     return TrackRecord(row["reservations"], row["fulfilled"], row["records"], row["timely"],
@@ -127,3 +133,10 @@ def card_from_dict(card: dict[str, Any]) -> Scorecard:
         total=card["total"],
         served_communities=tuple(card["served_communities"]),
     )
+
+
+async def stored_scorecard(conn: asyncpg.Connection, application_id: UUID) -> dict[str, Any]:
+    row = await repo.get_scorecard(conn, application_id)
+    if row is None:
+        raise NotFound("No scorecard yet.", "尚无评分卡。")
+    return {**row["card"], "computed_at": row["computed_at"].isoformat()}

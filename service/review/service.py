@@ -8,21 +8,20 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from scoring.vocabulary import MERCHANT_CRITERIA, NGO_CRITERIA
+from service.applications import repository as application_store
 from service.applications import service as applications
-from service.applications.repository import audit, info_requests
+from service.applications.repository import audit, info_requests, store_fields
 from service.applications.requirements import requirements
 from service.applications.schemas import Application
 from service.auth.principal import Principal
-from service.http.problems import FieldError, Forbidden, PreconditionRequired, invalid
 from service.notify import outbox
+from service.problems import FieldError, Forbidden, PreconditionRequired, invalid
 from service.registry.writer import RegistryStoreIn, add_store
+from service.review import repository as repo
 from service.review.panel import require_open, require_panel_member
 from service.review.schemas import DecisionIn, InfoRequestIn, ReviewIn
-from service.review.scorecards import SQL
 from service.validation import collect
-
-MERCHANT_CRITERIA = {"coverage", "delivery", "settlement"}
-NGO_CRITERIA = {"communities", "experience", "people", "capabilities"}
 
 
 async def _application(
@@ -52,8 +51,8 @@ async def submit_review(
             ]
         )
     async with conn.transaction():
-        created = await conn.fetchval(
-            SQL.upsert_review, application_id, principal.user_id, review.scores, review.comment
+        created = await repo.upsert_review(
+            conn, application_id, principal.user_id, review.scores, review.comment
         )
         await audit(
             conn,
@@ -77,7 +76,7 @@ async def declare_conflict(
 ) -> None:
     await _application(conn, principal, application_id)
     async with conn.transaction():
-        await conn.execute(SQL.declare_conflict, application_id, principal.user_id, reason)
+        await repo.declare_conflict(conn, application_id, principal.user_id, reason)
         await audit(conn, application_id, "conflict_declared", principal.name, None, None, reason)
 
 
@@ -85,9 +84,10 @@ async def refresh_requirements(
     conn: asyncpg.Connection, application_id: UUID, payload: dict[str, Any]
 ) -> dict[str, Any]:
     app, _ = collect(Application, payload)
-    assert app is not None, "stored payloads were validated on the way in"
+    if app is None:  # stored payloads were validated on the way in
+        raise RuntimeError(f"the stored application {application_id} no longer validates")
     reqs = requirements(app, await info_requests(conn, application_id))
-    await conn.execute(SQL.set_requirements, application_id, reqs)
+    await repo.set_requirements(conn, application_id, reqs)
     return reqs
 
 
@@ -101,8 +101,8 @@ async def request_info(
         await applications.transition(
             conn, application_id, "info_requested", principal.name, ask.question
         )
-        request_id = await conn.fetchval(
-            SQL.insert_info_request, application_id, ask.question, principal.name, documents
+        request_id = await repo.insert_info_request(
+            conn, application_id, ask.question, principal.name, documents
         )
         reqs = await refresh_requirements(conn, application_id, app["payload"])
         await outbox.record(
@@ -124,30 +124,17 @@ async def request_info(
 async def enter_registry(conn: asyncpg.Connection, application: asyncpg.Record) -> list[str]:
     """Approval puts the merchant's stores into the registry as active stores."""
     ids = []
-    for s in await conn.fetch(SQL.application_stores_for_registry, application["id"]):
-        ids.append(
-            str(
-                await add_store(
-                    conn,
-                    RegistryStoreIn(
-                        name=s["name"],
-                        merchant_name=application["legal_name"],
-                        address=s["address"],
-                        lon=s["location"].x,
-                        lat=s["location"].y,
-                        categories=list(s["categories"]),
-                        home_delivery=s["home_delivery"],
-                        radius_m=s["radius_m"],
-                        zone=s["zone"],
-                        daily_capacity=s["daily_capacity"],
-                        emergency_24h=s["emergency_24h"],
-                        mobility_assist=s["mobility_assist"],
-                        application_id=application["id"],
-                        application_store_id=s["id"],
-                    ),
-                )
-            )
+    for s in await application_store.get_stores(conn, application["id"]):
+        store = RegistryStoreIn(
+            merchant_name=application["legal_name"],
+            address=s["address"],
+            categories=list(s["categories"]),
+            radius_m=s["radius_m"],
+            application_id=application["id"],
+            application_store_id=s["id"],
+            **store_fields(s),
         )
+        ids.append(str(await add_store(conn, store)))
     return ids
 
 
@@ -194,11 +181,11 @@ async def decide(
 
 
 async def reviews_of(conn: asyncpg.Connection, application_id: UUID) -> list[dict[str, Any]]:
-    rows = await conn.fetch(SQL.reviews_of, application_id)
+    rows = await repo.reviews_of(conn, application_id)
     return [msgspec.to_builtins(dict(r)) for r in rows]
 
 
 async def conflicts_of(conn: asyncpg.Connection, application_id: UUID) -> list[dict[str, Any]]:
-    rows = await conn.fetch(SQL.conflicts_of, application_id)
+    rows = await repo.conflicts_of(conn, application_id)
     return [msgspec.to_builtins(dict(r)) for r in rows]
 

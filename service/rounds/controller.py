@@ -6,15 +6,14 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from msgspec import Meta
 
-from service.auth import current_principal
+from service.auth import Authenticated
 from service.http.body import body
-from service.http.problems import NotFound
 from service.review.ranking import ranking, recommend
 from service.review.schemas import ShortlistIn
-from service.review.scorecards import SQL
 from service.rounds import service
 
 ADMIN = {"roles": ("admin",)}
@@ -42,10 +41,10 @@ class RoundsController(Controller):
     tags = ["rounds"]
 
     @post("/", opt=ADMIN, status_code=HTTP_201_CREATED, summary="Create a round with a rubric")
-    async def create(self, request: Request, data: NewRound) -> dict[str, Any]:
+    async def create(
+        self, request: Request, data: JSONBody[NewRound], principal: Authenticated
+    ) -> dict[str, Any]:
         new = body(request, NewRound)
-        principal = current_principal(request)
-        assert principal is not None
         async with request.app.state.pool.acquire() as conn:
             return await service.create_round(
                 conn, new.code, new.name, new.status, new.rubric, principal.name
@@ -56,45 +55,33 @@ class RoundsController(Controller):
         opt={"roles": ("reviewer", "dispatcher")},
         summary="List rounds (on_panel: whether the caller may score in it)",
     )
-    async def list(self, request: Request) -> list[dict[str, Any]]:
-        principal = current_principal(request)
-        assert principal is not None
+    async def list(self, request: Request, principal: Authenticated) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
-            rows = await conn.fetch(SQL.list_rounds)
-            panels = await conn.fetch(SQL.rounds_on_panel, principal.user_id)
-        mine = {r["round_code"] for r in panels}
-        # Said up front, so a reviewer off the panel learns it before filling in scores.
-        return [
-            {
-                **msgspec.to_builtins(dict(r)),
-                "on_panel": principal.role == "admin" or r["code"] in mine,
-            }
-            for r in rows
-        ]
+            return await service.list_rounds(conn, principal)
 
     @patch("/{code:str}", opt=ADMIN, summary="Open or close a round")
-    async def set_status(self, request: Request, code: str, data: RoundStatus) -> dict[str, str]:
+    async def set_status(
+        self, request: Request, code: FromPath[str], data: JSONBody[RoundStatus]
+    ) -> dict[str, str]:
         status = body(request, RoundStatus).status
         async with request.app.state.pool.acquire() as conn:
-            if await conn.fetchval(SQL.set_round_status, code, status) is None:
-                raise NotFound(f"No round {code!r}.", f"批次 {code} 不存在。")
+            await service.set_status(conn, code, status)
         return {"code": code, "status": status}
 
     @put("/{code:str}/rubric", opt=ADMIN, summary="New rubric version (rescore to apply)")
-    async def rubric(self, request: Request, code: str, data: RubricIn) -> dict[str, Any]:
-        principal = current_principal(request)
-        assert principal is not None
+    async def rubric(
+        self, request: Request, code: FromPath[str], data: JSONBody[RubricIn],
+        principal: Authenticated,
+    ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
             return await service.new_rubric_version(
                 conn, code, body(request, RubricIn).rubric, principal.name
             )
 
     @get("/{code:str}/rubrics", opt=ADMIN, summary="Every rubric version of the round")
-    async def rubrics(self, request: Request, code: str) -> list[dict[str, Any]]:
+    async def rubrics(self, request: Request, code: FromPath[str]) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
-            await service.require_round(conn, code)
-            rows = await conn.fetch(SQL.rubric_versions, code)
-        return [msgspec.to_builtins(dict(r)) for r in rows]
+            return await service.rubric_versions(conn, code)
 
     @post(
         "/{code:str}/rescore",
@@ -102,35 +89,32 @@ class RoundsController(Controller):
         status_code=HTTP_200_OK,
         summary="Recompute every scorecard with the latest rubric",
     )
-    async def rescore(self, request: Request, code: str) -> dict[str, Any]:
+    async def rescore(self, request: Request, code: FromPath[str]) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
             return await service.rescore_round(conn, code)
 
     @put("/{code:str}/reviewers/{user:str}", opt=ADMIN, summary="Assign a reviewer to the round")
-    async def assign(self, request: Request, code: str, user: str) -> dict[str, str]:
-        principal = current_principal(request)
-        assert principal is not None
+    async def assign(
+        self, request: Request, code: FromPath[str], user: FromPath[str], principal: Authenticated
+    ) -> dict[str, str]:
         async with request.app.state.pool.acquire() as conn:
-            await service.require_round(conn, code)
-            found = await conn.fetchrow(SQL.reviewer_user, user)
-            if found is None or found["role"] not in ("reviewer", "admin"):
-                raise NotFound(f"No reviewer {user!r}.", f"评审 {user} 不存在。")
-            await conn.execute(SQL.assign_reviewer, code, user, principal.name)
+            await service.assign_reviewer(conn, code, user, principal.name)
         return {"round": code, "reviewer": user}
 
     @delete("/{code:str}/reviewers/{user:str}", opt=ADMIN, summary="Remove a reviewer")
-    async def unassign(self, request: Request, code: str, user: str) -> None:
+    async def unassign(
+        self, request: Request, code: FromPath[str], user: FromPath[str]
+    ) -> None:
         async with request.app.state.pool.acquire() as conn:
-            await conn.execute(SQL.unassign_reviewer, code, user)
+            await service.unassign_reviewer(conn, code, user)
 
     @get("/{code:str}/reviewers", opt=PANEL, summary="The round's panel")
-    async def reviewers(self, request: Request, code: str) -> list[dict[str, Any]]:
+    async def reviewers(self, request: Request, code: FromPath[str]) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
-            rows = await conn.fetch(SQL.round_reviewers, code)
-        return [msgspec.to_builtins(dict(r)) for r in rows]
+            return await service.reviewers(conn, code)
 
     @get("/{code:str}/ranking", opt=PANEL, summary="Candidates ranked, with sub-scores and gates")
-    async def ranking(self, request: Request, code: str) -> dict[str, Any]:
+    async def ranking(self, request: Request, code: FromPath[str]) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
             await service.require_round(conn, code)
             return await ranking(conn, code)
@@ -141,7 +125,9 @@ class RoundsController(Controller):
         status_code=HTTP_200_OK,
         summary="Recommend the candidates that cover the most priority population",
     )
-    async def shortlist(self, request: Request, code: str, data: ShortlistIn) -> dict[str, Any]:
+    async def shortlist(
+        self, request: Request, code: FromPath[str], data: JSONBody[ShortlistIn]
+    ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
             await service.require_round(conn, code)
             return await recommend(conn, code, body(request, ShortlistIn))

@@ -80,3 +80,18 @@ FROM info_requests WHERE application_id = $1 ORDER BY id;
 -- name: answer_open_info_requests
 UPDATE info_requests SET answer = $2, answered_at = now()
 WHERE application_id = $1 AND answered_at IS NULL;
+
+-- name: application_in_round
+SELECT EXISTS (SELECT 1 FROM applications WHERE round_code = $1 AND credit_code = $2);
+
+-- name: latest_decision
+SELECT to_status, reason, actor, at FROM audit_log
+WHERE entity = 'application' AND entity_id = $1 AND action = 'transition'
+  AND to_status IN ('approved', 'rejected', 'waitlisted')
+ORDER BY id DESC
+LIMIT 1;
+
+-- name: registry_stores
+SELECT id, name, address, status FROM stores
+WHERE application_id = $1
+ORDER BY created_at, name;

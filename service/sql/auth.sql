@@ -28,3 +28,6 @@ SELECT u.name, u.role, u.can_decide, u.created_at, u.disabled_at,
        count(t.id) FILTER (WHERE t.revoked_at IS NULL) AS active_tokens
 FROM users u LEFT JOIN tokens t ON t.user_id = u.id
 GROUP BY u.id ORDER BY u.name;
+
+-- name: live_token_hashes
+SELECT token_hash FROM tokens WHERE revoked_at IS NULL;

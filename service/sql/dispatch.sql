@@ -111,23 +111,7 @@ WHERE s.id = ANY($1::uuid[]);
 -- name: reservations_by_household
 -- A household's reservations on day $2 (by its ref $1), with the store and where the household
 -- was when routed; newest first.
-SELECT r.id, r.store_id, r.day, r.household_ref, r.created_by, r.created_at, r.released_at,
-       ST_X(r.household_geom) AS household_lon, ST_Y(r.household_geom) AS household_lat,
-       s.name AS store_name, s.merchant_name, s.status AS store_status,
-       ST_X(s.geom) AS store_lon, ST_Y(s.geom) AS store_lat
-FROM reservations r
-JOIN stores s ON s.id = r.store_id
+SELECT * FROM reservation_lines r
 WHERE r.household_ref = $1 AND r.day = $2
 ORDER BY r.created_at DESC, r.id
 LIMIT 50;
-
--- name: open_reservations_at
--- Reservations on day $2 not released, at the stores $1: the households to re-route.
-SELECT r.id, r.store_id, r.day, r.household_ref, r.created_by, r.created_at, r.released_at,
-       ST_X(r.household_geom) AS household_lon, ST_Y(r.household_geom) AS household_lat,
-       s.name AS store_name, s.merchant_name, s.status AS store_status,
-       ST_X(s.geom) AS store_lon, ST_Y(s.geom) AS store_lat
-FROM reservations r
-JOIN stores s ON s.id = r.store_id
-WHERE r.store_id = ANY($1::uuid[]) AND r.day = $2 AND r.released_at IS NULL
-ORDER BY s.name, r.created_at, r.id;

@@ -98,33 +98,17 @@ LIMIT $2;
 -- $5, $6: this call's part and the number of parts (0, 1 for everything).
 SELECT c.code, c.name, c.street, c.district, c.households, c.residents, c.elderly,
        c.elderly_alone, c.disabled, c.mothers_infants, c.children,
-       d.ids AS delivery_ids, w.ids AS walkin_ids,
-       cardinality(d.ids) >= $3 OR cardinality(w.ids) >= $3 AS capped,
+       sv.delivery_ids, sv.walkin_ids,
+       cardinality(sv.delivery_ids) >= $3 OR cardinality(sv.walkin_ids) >= $3 AS capped,
        u.store_count, u.store_count < $2 AS gap,
        CASE WHEN $4::boolean THEN c.geom END AS geom
 FROM communities c
--- Once per community rather than once per store tested: its geography, and its stored
--- interior (10 cm in), so that a zone merely touching the boundary does not count as serving
--- it (the scoring rule too); testing against the interior is also cheaper than ST_Touches.
--- Walking reach is measured on the sphere (use_spheroid false): within 0.3 % (3 m per km)
--- of the ellipsoid, and half the cost per probe at national scale.
+-- The serving rule is stores_serving (migration 0016, shared with review's network_counts);
+-- the community's geography is computed once per community, not once per store tested.
+CROSS JOIN LATERAL (SELECT c.geom::geography AS g OFFSET 0) cg
+CROSS JOIN LATERAL stores_serving(cg.g, c.interior, $1::float8, $3::int, NULL) sv
 CROSS JOIN LATERAL (
-    SELECT c.geom::geography AS g, c.interior OFFSET 0
-) cg
-CROSS JOIN LATERAL (
-    SELECT COALESCE(array_agg(x.id), '{}'::uuid[]) AS ids
-    FROM (SELECT s.id FROM stores s
-          WHERE s.status = 'active' AND s.home_delivery AND ST_Intersects(s.zone, cg.interior)
-          LIMIT $3) x
-) d
-CROSS JOIN LATERAL (
-    SELECT COALESCE(array_agg(x.id), '{}'::uuid[]) AS ids
-    FROM (SELECT s.id FROM stores s
-          WHERE s.status = 'active' AND ST_DWithin(s.geom::geography, cg.g, $1, false)
-          LIMIT $3) x
-) w
-CROSS JOIN LATERAL (
-    SELECT count(DISTINCT v) AS store_count FROM unnest(d.ids || w.ids) v
+    SELECT count(DISTINCT v) AS store_count FROM unnest(sv.delivery_ids || sv.walkin_ids) v
 ) u
 -- $5 of $6 parts: the caller runs the parts on separate connections, in parallel.
 WHERE c.is_pilot AND abs(hashtext(c.code)) % $6 = $5
@@ -281,3 +265,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
 -- name: registry_version
 SELECT version FROM registry_version;
+
+-- name: open_reservations_at
+-- Reservations on day $2 not released, at the stores $1: the households to re-route.
+SELECT * FROM reservation_lines r
+WHERE r.store_id = ANY($1::uuid[]) AND r.day = $2 AND r.released_at IS NULL
+ORDER BY r.store_name, r.created_at, r.id;

@@ -1,23 +1,3 @@
--- name: insert_round
-INSERT INTO rounds (code, name, status) VALUES ($1, $2, $3);
-
--- name: get_round
-SELECT code, name, status, created_at FROM rounds WHERE code = $1;
-
--- name: list_rounds
-SELECT r.code, r.name, r.status, r.created_at,
-       (SELECT max(version) FROM rubrics WHERE round_code = r.code) AS rubric_version,
-       (SELECT count(*) FROM applications a WHERE a.round_code = r.code) AS applications
-FROM rounds r ORDER BY r.created_at;
-
--- name: set_round_status
-UPDATE rounds SET status = $2 WHERE code = $1 RETURNING code;
-
--- name: insert_rubric
-INSERT INTO rubrics (round_code, version, rubric, created_by)
-VALUES ($1, (SELECT coalesce(max(version), 0) + 1 FROM rubrics WHERE round_code = $1), $2, $3)
-RETURNING version;
-
 -- name: latest_rubric
 SELECT version, rubric FROM rubrics WHERE round_code = $1 ORDER BY version DESC LIMIT 1;
 
@@ -35,28 +15,14 @@ FROM communities WHERE is_pilot ORDER BY code;
 -- it, or within $2 metres of it on foot), excluding the candidate's own stores ($3), counted
 -- only up to $4 (the rubric's k: marginal coverage never looks past it). Each way is one lazy
 -- index scan stopped after $4 stores, so the cost stays bounded in the dense urban core
--- (1.3 s -> 15 ms for 124 communities at 100,000 stores). Same rule as `coverage`.
+-- (1.3 s -> 15 ms for 124 communities at 100,000 stores). The rule is stores_serving
+-- (migration 0016), the one `coverage` uses.
 SELECT c.code, least(u.n, $4)::int AS n
 FROM communities c
+CROSS JOIN LATERAL (SELECT c.geom::geography AS g OFFSET 0) cg
+CROSS JOIN LATERAL stores_serving(cg.g, c.interior, $2::float8, $4::int, $3::uuid) sv
 CROSS JOIN LATERAL (
-    SELECT c.geom::geography AS g, c.interior OFFSET 0
-) cg
-CROSS JOIN LATERAL (
-    SELECT COALESCE(array_agg(x.id), '{}'::uuid[]) AS ids
-    FROM (SELECT s.id FROM stores s
-          WHERE s.status = 'active' AND s.home_delivery AND ST_Intersects(s.zone, cg.interior)
-            AND ($3::uuid IS NULL OR s.application_id IS DISTINCT FROM $3)
-          LIMIT $4) x
-) d
-CROSS JOIN LATERAL (
-    SELECT COALESCE(array_agg(x.id), '{}'::uuid[]) AS ids
-    FROM (SELECT s.id FROM stores s
-          WHERE s.status = 'active' AND ST_DWithin(s.geom::geography, cg.g, $2, false)
-            AND ($3::uuid IS NULL OR s.application_id IS DISTINCT FROM $3)
-          LIMIT $4) x
-) w
-CROSS JOIN LATERAL (
-    SELECT count(DISTINCT v) AS n FROM unnest(d.ids || w.ids) v
+    SELECT count(DISTINCT v) AS n FROM unnest(sv.delivery_ids || sv.walkin_ids) v
 ) u
 WHERE c.code = ANY($1::text[]);
 
@@ -71,27 +37,6 @@ ON CONFLICT (application_id) DO UPDATE SET
 -- name: get_scorecard
 SELECT application_id, round_code, rubric_version, card, total, eligible, computed_at
 FROM scorecards WHERE application_id = $1;
-
--- name: round_application_ids
-SELECT id FROM applications WHERE round_code = $1 AND status <> 'withdrawn' ORDER BY created_at;
-
--- name: assign_reviewer
-INSERT INTO round_reviewers (round_code, user_id, assigned_by)
-SELECT $1, u.id, $3 FROM users u WHERE u.name = $2 AND u.role IN ('reviewer', 'admin')
-ON CONFLICT DO NOTHING
-RETURNING user_id;
-
--- name: reviewer_user
-SELECT id, role FROM users WHERE name = $1;
-
--- name: unassign_reviewer
-DELETE FROM round_reviewers WHERE round_code = $1
-  AND user_id = (SELECT id FROM users WHERE name = $2);
-
--- name: round_reviewers
-SELECT u.name, u.role, u.can_decide, rr.assigned_at
-FROM round_reviewers rr JOIN users u ON u.id = rr.user_id
-WHERE rr.round_code = $1 ORDER BY u.name;
 
 -- name: is_assigned
 SELECT EXISTS (SELECT 1 FROM round_reviewers WHERE round_code = $1 AND user_id = $2);
@@ -138,13 +83,6 @@ SELECT u.name AS reviewer, c.reason, c.declared_at
 FROM conflicts c JOIN users u ON u.id = c.user_id
 WHERE c.application_id = $1 ORDER BY c.declared_at, u.name;
 
--- name: rubric_versions
-SELECT version, rubric, created_by, created_at FROM rubrics WHERE round_code = $1
-ORDER BY version;
-
--- name: rounds_on_panel
-SELECT round_code FROM round_reviewers WHERE user_id = $1;
-
 -- name: ranking_rows
 SELECT a.id, a.kind, a.legal_name, a.status, a.version, a.created_at,
        s.card, s.total, s.eligible, s.rubric_version
@@ -158,11 +96,6 @@ RETURNING id;
 
 -- name: set_requirements
 UPDATE applications SET requirements = $2 WHERE id = $1;
-
--- name: application_stores_for_registry
-SELECT s.id, s.name, s.address, s.categories, s.location, s.home_delivery, s.radius_m, s.zone,
-       s.daily_capacity, s.emergency_24h, s.mobility_assist
-FROM application_stores s WHERE s.application_id = $1 ORDER BY s.ordinal;
 
 -- name: merchant_track_record
 -- A merchant's record in the network for its scorecard (issue 16): its stores from earlier

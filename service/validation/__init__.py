@@ -7,6 +7,9 @@ every problem as a FieldError with a JSON pointer and messages in Chinese and En
 """
 
 from service.validation.checks import Check, Code, Invalid
+from service.validation.types import Coordinate, Strict, finite
 from service.validation.walker import collect, decode_and_collect
 
-__all__ = ["Check", "Code", "Invalid", "collect", "decode_and_collect"]
+__all__ = [
+    "Check", "Code", "Coordinate", "Invalid", "Strict", "collect", "decode_and_collect", "finite",
+]

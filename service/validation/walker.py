@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
-from service.http.problems import FieldError, MalformedBody, invalid
+from service.problems import FieldError, MalformedBody, invalid
 from service.validation.checks import Check, Code, Invalid
 from service.validation.messages import required_zh, too_few_zh, translate
 from service.validation.normalise import BadCharacter, TooDeep, describe, fold, normalise

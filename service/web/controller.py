@@ -6,13 +6,13 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get
+from litestar.params import FromPath
 from litestar.response import Redirect
 
 from scoring.vocabulary import CAPABILITIES, CATEGORIES, CRITERIA, PHASES
 from service.applications.lifecycle import AMENDABLE, STATUS_ZH
 from service.documents.kinds import DOCUMENT_KINDS
 from service.web.rendering import page
-from service.web.tiles import tiles_from
 
 
 def _labels() -> dict[str, Any]:
@@ -32,8 +32,8 @@ class WebController(Controller):
     include_in_schema = False
 
     def _render(self, request: Request, template: str, **context: Any) -> Response[str]:
-        tiles = tiles_from(request.app.state.settings)
-        return page(template, tiles, labels=_labels(), **context)
+        # Read from Settings once, by create_app.
+        return page(template, request.app.state.tiles, labels=_labels(), **context)
 
     @get("/")
     async def home(self) -> Redirect:
@@ -70,7 +70,9 @@ class WebController(Controller):
         return self._render(request, "review.html")
 
     @get("/review/applications/{application_id:uuid}")
-    async def review_application(self, request: Request, application_id: UUID) -> Response[str]:
+    async def review_application(
+        self, request: Request, application_id: FromPath[UUID]
+    ) -> Response[str]:
         return self._render(
             request,
             "review_application.html",

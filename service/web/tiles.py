@@ -2,15 +2,16 @@
 
 Chinese providers (Amap, Tencent) draw in GCJ-02, OpenStreetMap in WGS-84; the pages ask the
 API for coordinates in the tiles' system (`?crs=`). Without tiles the vector layers still show.
-Read from Settings (`tile_url`, `tile_crs`, `tile_attribution`) when it has them, else from
-the environment (BOAI_TILE_URL, BOAI_TILE_CRS, BOAI_TILE_ATTRIBUTION).
+Read from Settings (`tile_url`, `tile_crs`, `tile_attribution`: BOAI_TILE_URL, BOAI_TILE_CRS,
+BOAI_TILE_ATTRIBUTION) once, by create_app.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from service.config import Settings
 
 CRS_VALUES = ("wgs84", "gcj02", "bd09")
 
@@ -33,21 +34,14 @@ class Tiles:
         return f"{parts.scheme}://{host}"
 
 
-def _pick(settings: object, field: str, env: str) -> str:
-    value = getattr(settings, field, None)
-    if value in (None, ""):
-        value = os.environ.get(env, "")
-    return str(value or "").strip()
-
-
-def tiles_from(settings: object) -> Tiles:
-    url = _pick(settings, "tile_url", "BOAI_TILE_URL")
-    crs = _pick(settings, "tile_crs", "BOAI_TILE_CRS").lower()
+def tiles_from(settings: Settings) -> Tiles:
+    url = settings.tile_url.strip()
+    crs = settings.tile_crs.strip().lower()
     if crs not in CRS_VALUES:
         # Without a declared system: tiles from the usual Chinese providers are GCJ-02.
         chinese = any(host in url for host in ("amap", "autonavi", "qq.com"))
         crs = "gcj02" if chinese else "wgs84"
-    attribution = _pick(settings, "tile_attribution", "BOAI_TILE_ATTRIBUTION")
+    attribution = settings.tile_attribution.strip()
     if Tiles(url).origin is None:
         url = ""
     return Tiles(url, crs, attribution)

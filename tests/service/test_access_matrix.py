@@ -32,7 +32,7 @@ from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
 from service.app import create_app
-from service.review.scorecards import SQL
+from service.rounds.repository import assign_reviewer
 from tests.factories import merchant, ngo, open_round
 from tests.support import bearer, make_settings
 
@@ -210,7 +210,7 @@ async def world(
 ) -> dict[str, Any]:
     """Two applications (tokens for each), reviewer-1 on beijing-2's panel."""
     await open_round(conn)
-    await conn.execute(SQL.assign_reviewer, "beijing-2", "reviewer-1", "test")
+    await assign_reviewer(conn, "beijing-2", "reviewer-1", "test")
     mine = (await matrix_client.post("/api/v1/applications", json=merchant(seed=1))).json()
     theirs = (await matrix_client.post("/api/v1/applications", json=ngo(seed=101))).json()
     headers = {role: bearer(tokens[role]) for role in ("reviewer", "dispatcher", "admin")}

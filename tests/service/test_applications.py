@@ -132,15 +132,12 @@ async def test_configured_store_limit(dsn: str) -> None:
     from service.app import create_app
     from tests.support import make_settings
 
-    async with AsyncTestClient(
-        app=create_app(make_settings(dsn, max_stores_per_application=2))
-    ) as c:
+    strict = create_app(make_settings(dsn, max_stores_per_application=2))
+    create_app(make_settings(dsn))  # another app in the process keeps its own limits
+    async with AsyncTestClient(app=strict) as c:
         response = await c.post("/api/v1/applications", json=merchant(stores=[store()] * 3))
     assert response.status_code == 422
     assert [e["pointer"] for e in response.json()["errors"]] == ["/stores"]
-    from service.applications.limits import LIMITS
-
-    LIMITS.max_stores = 50
 
 
 async def test_requirements_checklist(client: AsyncTestClient) -> None:
@@ -297,7 +294,7 @@ async def test_illegal_transitions_are_409(
     from uuid import UUID
 
     from service.applications.service import transition
-    from service.http.problems import Conflict
+    from service.problems import Conflict
 
     created = (await client.post("/api/v1/applications", json=merchant(seed=40))).json()
     await conn.execute(

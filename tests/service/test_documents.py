@@ -13,8 +13,8 @@ from litestar.testing import AsyncTestClient
 
 from service.app import create_app
 from service.documents.controller import read_capped
-from service.http.problems import PayloadTooLarge
-from service.review.scorecards import SQL
+from service.problems import PayloadTooLarge
+from service.rounds.repository import assign_reviewer
 from tests.factories import merchant, ngo, open_round
 from tests.samples import jpeg, pdf, png
 from tests.support import bearer, make_settings
@@ -33,7 +33,7 @@ async def applied(
     conn: asyncpg.Connection, small: AsyncTestClient, tokens: dict[str, str]
 ) -> dict[str, Any]:
     await open_round(conn)
-    await conn.execute(SQL.assign_reviewer, "beijing-2", "reviewer-1", "test")
+    await assign_reviewer(conn, "beijing-2", "reviewer-1", "test")
     created = await small.post("/api/v1/applications", json=merchant(seed=7))
     assert created.status_code == 201, created.text
     return created.json()

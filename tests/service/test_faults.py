@@ -12,7 +12,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from service.app import create_app
-from service.auth.store import add_user
+from service.auth.repository import add_user
 from service.db.cluster import EmbeddedCluster
 from service.db.migrate import migrate
 from service.db.pool import register_codecs

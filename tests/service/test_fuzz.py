@@ -41,9 +41,9 @@ from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from service.app import create_app
-from service.auth.store import add_user
+from service.auth.repository import add_user
 from service.db.pool import register_codecs
-from service.review.scorecards import SQL
+from service.rounds.repository import assign_reviewer
 from service.seed.loader import _items
 from service.seed.rounds import load_applications, load_network
 from tests.service.test_access_matrix import announce, app_routes
@@ -114,7 +114,7 @@ async def fuzz_dsn(admin_dsn: str, template: str) -> AsyncIterator[tuple[str, st
         await load_network(conn, _items("network_beijing1.json"))
         await load_applications(conn, _items("applications_beijing2.json"))
         token = await add_user(conn, "fuzz-admin", "admin", can_decide=True)
-        await conn.execute(SQL.assign_reviewer, "beijing-2", "fuzz-admin", "fuzz")
+        await assign_reviewer(conn, "beijing-2", "fuzz-admin", "fuzz")
     finally:
         await conn.close()
     yield dsn, token

@@ -19,7 +19,7 @@ from pgqueuer import Queries
 from service.app import create_app
 from service.notify import outbox
 from service.notify.signing import SignatureError, sign, verify
-from service.review.scorecards import SQL
+from service.rounds.repository import assign_reviewer
 from tests.factories import merchant, open_round
 from tests.support import bearer, make_settings
 from tests.webhook_receiver import Receiver, eventually, receiving
@@ -45,7 +45,7 @@ async def serving(dsn: str, receiver: Receiver, **overrides: Any) -> AsyncIterat
 @pytest.fixture
 async def panel(conn: asyncpg.Connection, tokens: dict[str, str]) -> dict[str, str]:
     await open_round(conn)
-    await conn.execute(SQL.assign_reviewer, "beijing-2", "reviewer-1", "test")
+    await assign_reviewer(conn, "beijing-2", "reviewer-1", "test")
     return tokens
 
 

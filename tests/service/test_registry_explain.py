@@ -67,3 +67,14 @@ async def test_routing_and_batch_queries_use_indexes(many_stores: asyncpg.Connec
     assert "stores_zone_idx" in delivery, delivery
     assert "stores_geog_idx" in walkin, walkin
     assert "stores_geog_idx" in batch, batch
+
+
+async def test_network_counts_shares_the_serving_rule_and_its_indexes(
+    many_stores: asyncpg.Connection,
+) -> None:
+    """stores_serving (migration 0016) is inlined into review's query too."""
+    codes = [r["code"] for r in await many_stores.fetch("SELECT code FROM communities LIMIT 20")]
+    text = await plan(many_stores, load("review").network_counts, codes, 1000.0, None, 3)
+    assert "stores_zone_idx" in text, text
+    assert "stores_geog_idx" in text, text
+    assert "Seq Scan on stores" not in text, text

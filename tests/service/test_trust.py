@@ -99,7 +99,7 @@ async def test_a_request_whose_key_was_taken_over_stores_nothing(
     assert await idempotency.claim(conn, slow, lease_s=0) is None
     await wait_for(conn, "SELECT lease_until < now() FROM idempotency_keys WHERE key = 'k'")
     assert await idempotency.claim(conn, retry, lease_s=60) is None  # taken over
-    from service.http.problems import Conflict
+    from service.problems import Conflict
 
     with pytest.raises(Conflict):
         async with conn.transaction():
@@ -176,7 +176,7 @@ async def test_applicant_token_is_nowhere_in_the_database(
 async def test_valid_tokens_pass_when_the_address_is_over_the_failure_limit(
     client: AsyncTestClient, conn: asyncpg.Connection, tokens: dict[str, str]
 ) -> None:
-    from service.auth.store import issue_token
+    from service.auth.repository import issue_token
 
     applicant = (await client.post("/api/v1/applications", json=merchant(seed=303))).json()
     statuses = [

@@ -14,7 +14,7 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
-from service.http.problems import Problem
+from service.problems import Problem
 from service.registry.writer import RegistryStoreIn, add_store
 from tests.factories import merchant, open_round, store
 from tests.support import bearer

@@ -59,3 +59,17 @@ async def issue_token(conn: asyncpg.Connection, name: str, label: str = "") -> s
 async def revoke_tokens(conn: asyncpg.Connection, name: str) -> int:
     result = await conn.execute(SQL.revoke_user_tokens, name)
     return int(result.split()[-1])
+
+
+async def list_users(conn: asyncpg.Connection) -> list[dict[str, object]]:
+    return [dict(r) for r in await conn.fetch(SQL.list_users)]
+
+
+async def user_exists(conn: asyncpg.Connection, name: str) -> bool:
+    return await conn.fetchrow(SQL.user_by_name, name) is not None
+
+
+async def live_token_hashes(conn: asyncpg.Connection, limit_s: float) -> list[bytes]:
+    """Every token not revoked, by hash (the revocation listener's starting set)."""
+    rows = await conn.fetch(SQL.live_token_hashes, timeout=limit_s)
+    return [bytes(r["token_hash"]) for r in rows]

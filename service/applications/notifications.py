@@ -6,9 +6,10 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get
+from litestar.params import FromPath
 
 from service.applications import service as applications
-from service.auth import current_principal
+from service.auth import Authenticated
 from service.notify.outbox import events_of
 
 
@@ -20,9 +21,9 @@ class NotificationsController(Controller):
         opt={"roles": ("reviewer",), "applicant": True},
         summary="Notification events of an application, with their webhook delivery state",
     )
-    async def events(self, request: Request, application_id: UUID) -> list[dict[str, Any]]:
-        principal = current_principal(request)
+    async def events(
+        self, request: Request, application_id: FromPath[UUID], principal: Authenticated
+    ) -> list[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
             await applications.fetch(conn, application_id, principal)
-            assert principal is not None
             return await events_of(conn, application_id, staff=principal.is_staff)
