@@ -21,11 +21,8 @@ TRANSITIONS = {"open": {"acknowledged", "resolved"}, "acknowledged": {"resolved"
                "resolved": set()}
 
 
-async def evaluate(conn: asyncpg.Connection, settings: Settings,
-                   batch_id: UUID | None = None) -> int:
-    """Run every rule (over one batch, or over everything when batch_id is None); returns the
-    number of alerts raised now. Missing feedback depends on the clock, not on a batch: it
-    runs only in the full sweep."""
+async def evaluate(conn: asyncpg.Connection, settings: Settings, batch_id: UUID) -> int:
+    """Run the per-record rules over one stored batch; returns the alerts raised now."""
     raised = 0
     async with conn.transaction():
         raised += await repo.run_rule(conn, "rule_excluded_category", batch_id, sorted(EXCLUDED))
@@ -36,10 +33,12 @@ async def evaluate(conn: asyncpg.Connection, settings: Settings,
                                       settings.price_outlier_factor,
                                       settings.price_outlier_min_sample)
         raised += await repo.run_rule(conn, "rule_amount_mismatch", batch_id)
-        if batch_id is None:
-            raised += await repo.run_rule(conn, "rule_missing_feedback",
-                                          settings.feedback_deadline_h)
     return raised
+
+
+async def evaluate_clock(conn: asyncpg.Connection, settings: Settings) -> int:
+    """The rule that depends on the clock, not on a batch: reservations without feedback."""
+    return await repo.run_rule(conn, "rule_missing_feedback", settings.feedback_deadline_h)
 
 
 def _alert(row: asyncpg.Record) -> Alert:
@@ -48,7 +47,7 @@ def _alert(row: asyncpg.Record) -> Alert:
 
 async def alerts(conn: asyncpg.Connection, settings: Settings, status: str | None,
                  rule: str | None, store_id: UUID | None, limit: int) -> AlertList:
-    await evaluate(conn, settings)
+    await evaluate_clock(conn, settings)
     rows = await repo.list_alerts(conn, status, rule, store_id, limit)
     return AlertList([_alert(r) for r in rows], await repo.alert_counts(conn))
 

@@ -1,7 +1,7 @@
 -- Merchants' keys, the redemption feed, monitoring rules and consumption reports (issue 16).
 -- Rules are idempotent INSERT … SELECT … ON CONFLICT (rule, subject) DO NOTHING: evaluating
 -- them again never raises an alert twice nor reopens a resolved one. $1 of the per-record
--- rules is a batch id (NULL: every redemption).
+-- rules is the batch just stored: each batch is judged once, by its own index lookup.
 
 -- name: merchant_by_key
 SELECT k.id, k.key_hash, k.application_id, a.legal_name
@@ -91,7 +91,7 @@ SELECT 'excluded_category', 'redemption:' || r.id, r.store_id, r.id,
                               'amount_fen', i.amount_fen) ORDER BY i.line))
 FROM redemptions r
 JOIN redemption_items i ON i.redemption_id = r.id
-WHERE ($1::uuid IS NULL OR r.batch_id = $1) AND i.category = ANY($2::text[])
+WHERE r.batch_id = $1 AND i.category = ANY($2::text[])
 GROUP BY r.id
 ON CONFLICT (rule, subject) DO NOTHING;
 
@@ -110,7 +110,7 @@ CROSS JOIN LATERAL (
     WHERE store_id = r.store_id AND changed_at <= r.at
     ORDER BY changed_at DESC, id DESC LIMIT 1
 ) h
-WHERE ($1::uuid IS NULL OR r.batch_id = $1) AND h.to_status <> 'active'
+WHERE r.batch_id = $1 AND h.to_status <> 'active'
 ON CONFLICT (rule, subject) DO NOTHING;
 
 -- name: rule_reservation_other_store
@@ -121,7 +121,7 @@ SELECT 'reservation_reuse', 'other_store:redemption:' || r.id, r.store_id, r.id,
                           'reservation_day', v.day)
 FROM redemptions r
 JOIN reservations v ON v.id = r.reservation_id
-WHERE ($1::uuid IS NULL OR r.batch_id = $1) AND v.store_id <> r.store_id
+WHERE r.batch_id = $1 AND v.store_id <> r.store_id
 ON CONFLICT (rule, subject) DO NOTHING;
 
 -- name: rule_reservation_twice
@@ -133,8 +133,7 @@ SELECT 'reservation_reuse', 'twice:reservation:' || v.id, v.store_id, v.id,
                               'at', r.at) ORDER BY r.at, r.id))
 FROM reservations v
 JOIN redemptions r ON r.reservation_id = v.id
-WHERE $1::uuid IS NULL
-   OR v.id IN (SELECT reservation_id FROM redemptions WHERE batch_id = $1)
+WHERE v.id IN (SELECT reservation_id FROM redemptions WHERE batch_id = $1)
 GROUP BY v.id
 HAVING count(*) > 1
 ON CONFLICT (rule, subject) DO NOTHING;
@@ -148,7 +147,7 @@ WITH lines AS (
            i.unit_price_fen, date_trunc('week', r.at AT TIME ZONE 'Asia/Shanghai')::date AS week
     FROM redemptions r JOIN redemption_items i ON i.redemption_id = r.id
 ), touched AS (
-    SELECT DISTINCT category, week FROM lines WHERE $1::uuid IS NULL OR batch_id = $1
+    SELECT DISTINCT category, week FROM lines WHERE batch_id = $1
 ), medians AS (
     SELECT l.category, l.week, percentile_cont(0.5) WITHIN GROUP (ORDER BY l.unit_price_fen)
            AS median, count(*) AS sample
@@ -162,7 +161,7 @@ SELECT 'price_outlier', 'item:' || l.id || ':' || l.line, l.store_id, l.id,
                           'network_median_fen', m.median, 'sample', m.sample, 'factor', $2::float8)
 FROM lines l
 JOIN medians m USING (category, week)
-WHERE ($1::uuid IS NULL OR l.batch_id = $1)
+WHERE l.batch_id = $1
   AND m.sample >= $3::int AND l.unit_price_fen > $2::float8 * m.median
 ON CONFLICT (rule, subject) DO NOTHING;
 
@@ -195,7 +194,7 @@ CROSS JOIN LATERAL (
                '[]'::jsonb) AS off
     FROM redemption_items i WHERE i.redemption_id = r.id
 ) s
-WHERE ($1::uuid IS NULL OR r.batch_id = $1)
+WHERE r.batch_id = $1
   AND (s.total <> r.amount_fen OR jsonb_array_length(s.off) > 0)
 ON CONFLICT (rule, subject) DO NOTHING;
 
