@@ -15,6 +15,11 @@ from service.auth.controller import MeController, UsersController
 from service.auth.guard import DEPENDENCIES
 from service.auth.known import KnownTokens
 from service.auth.revocation import AuthListener
+from service.chains.controller import (
+    ChainController,
+    ChangeRequestsController,
+    StoreFilesController,
+)
 from service.communities import CommunitiesController
 from service.config import Settings, get_settings
 from service.db.pool import create_pool
@@ -63,6 +68,9 @@ API_CONTROLLERS: list[type] = [
     DisasterAreasController,
     DispatchController,
     NotificationsController,
+    StoreFilesController,
+    ChainController,
+    ChangeRequestsController,
     MerchantKeysController,
     RedemptionsController,
     MonitoringController,

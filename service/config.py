@@ -43,7 +43,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_body_bytes: int = 1_048_576
     # One uploaded document (a licence photo or PDF); its route has its own body limit.
     document_max_bytes: int = 5_242_880
-    max_stores_per_application: int = 50
+    # A chain applies once for all its branches (README, "Chains").
+    max_stores_per_application: int = 2_000
+    # One uploaded store list (CSV or XLSX); its routes have their own body limit.
+    store_file_max_bytes: int = 4_194_304
     max_zone_vertices: int = 2_000
     max_zone_area_km2: float = 2_000.0
     min_zone_area_m2: float = 100.0

@@ -146,7 +146,8 @@ class MerchantApplication(Strict, tag="merchant", tag_field="kind"):
     settlement_contact: Contact | None = None
     data_feedback: bool | None = None
     trained_staff: Annotated[int, Meta(ge=0, le=100_000)] | None = None
-    stores: Annotated[list[Store], Meta(max_length=1_000)] = []
+    # A static ceiling; the configured limit (limits().max_stores) is checked in problems().
+    stores: Annotated[list[Store], Meta(max_length=100_000)] = []
 
     def problems(self) -> Iterator[Invalid]:
         if len(self.stores) > limits().max_stores:

@@ -30,6 +30,10 @@ async def list_rounds(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     return await conn.fetch(SQL.list_rounds)
 
 
+async def open_rounds(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    return await conn.fetch(SQL.open_rounds)
+
+
 async def rounds_on_panel(conn: asyncpg.Connection, user_id: int | None) -> set[str]:
     return {r["round_code"] for r in await conn.fetch(SQL.rounds_on_panel, user_id)}
 

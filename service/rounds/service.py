@@ -118,3 +118,8 @@ async def unassign_reviewer(conn: asyncpg.Connection, code: str, user: str) -> N
 
 async def reviewers(conn: asyncpg.Connection, code: str) -> list[dict[str, Any]]:
     return [msgspec.to_builtins(dict(r)) for r in await repo.round_reviewers(conn, code)]
+
+
+async def open_rounds(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """Rounds an applicant may apply to, by code and name."""
+    return [dict(r) for r in await repo.open_rounds(conn)]

@@ -45,3 +45,7 @@ ORDER BY version;
 
 -- name: rounds_on_panel
 SELECT round_code FROM round_reviewers WHERE user_id = $1;
+
+-- name: open_rounds
+-- The rounds an applicant may apply to, oldest first (the apply page offers them by name).
+SELECT code, name FROM rounds WHERE status = 'open' ORDER BY created_at;

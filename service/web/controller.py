@@ -12,6 +12,7 @@ from litestar.response import Redirect
 from scoring.vocabulary import CAPABILITIES, CATEGORIES, CRITERIA, PHASES
 from service.applications.lifecycle import AMENDABLE, STATUS_ZH
 from service.documents.kinds import DOCUMENT_KINDS
+from service.rounds import service as rounds_service
 from service.web.rendering import page
 
 
@@ -43,9 +44,13 @@ class WebController(Controller):
     async def apply(self, request: Request) -> Response[str]:
         eligible = [c for c in CATEGORIES.values() if not c.excluded]
         excluded = [c for c in CATEGORIES.values() if c.excluded]
+        # An applicant picks the round by its name: nobody outside the foundation knows codes.
+        async with request.app.state.pool.acquire() as conn:
+            rounds = await rounds_service.open_rounds(conn)
         return self._render(
             request,
             "apply.html",
+            rounds=rounds,
             eligible=eligible,
             excluded=excluded,
             capabilities=list(CAPABILITIES.values()),

@@ -78,6 +78,23 @@ ACCESS: dict[str, frozenset[str]] = {
     "POST /api/v1/applications/{application_id}/decision": frozenset({"reviewer", "admin"}),
     # notifications: the applicant's own events; staff also see why a delivery failed
     "GET /api/v1/applications/{application_id}/events": frozenset({"reviewer", "admin", "own"}),
+    # chains: store-list files (public, like applying), coverage and decisions per store
+    "GET /api/v1/store-files/template.xlsx": EVERYONE,
+    "GET /api/v1/store-files/template.csv": EVERYONE,
+    "POST /api/v1/store-files/check": EVERYONE,
+    "PUT /api/v1/applications/{application_id}/stores": frozenset({"admin", "own"}),
+    "GET /api/v1/applications/{application_id}/store-coverage": frozenset({"reviewer", "admin"}),
+    "GET /api/v1/applications/{application_id}/store-decisions": frozenset(
+        {"reviewer", "admin", "own"}
+    ),
+    "POST /api/v1/applications/{application_id}/store-decisions": frozenset(
+        {"reviewer", "admin"}
+    ),
+    "POST /api/v1/applications/{application_id}/change-requests": frozenset({"admin", "own"}),
+    "GET /api/v1/applications/{application_id}/change-requests": frozenset(
+        {"reviewer", "admin", "own"}
+    ),
+    "POST /api/v1/change-requests/{request_id}/decision": frozenset({"reviewer", "admin"}),
     # rounds
     "GET /api/v1/rounds": STAFF,
     "POST /api/v1/rounds": frozenset({"admin"}),
@@ -227,6 +244,7 @@ def concrete(key: str, application_id: str) -> tuple[str, str]:
         store_id=uuid.uuid4(),
         reservation_id=uuid.uuid4(),
         document_id=uuid.uuid4(),
+        request_id=uuid.uuid4(),
         area_id=uuid.uuid4(),
         alert_id=1,
         code="beijing-2",

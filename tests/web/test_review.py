@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from playwright.async_api import expect
 
 from tests.factories import merchant
 from tests.serving import ARTIFACTS
@@ -148,10 +149,11 @@ async def test_reviewer_journey(server: str, tokens: dict[str, str], open_page) 
     await page.locator("#reviews").filter(has_text="reviewer-1（我）").wait_for()
     await page.reload()
     await page.locator("#reviews").filter(has_text="reviewer-1（我）").wait_for()
-    assert await page.get_by_label("社区覆盖").input_value() == "90"
-    assert await page.get_by_label("配送能力").input_value() == "80"
-    assert await page.get_by_label("结算与数据准备").input_value() == "85"
-    assert await page.get_by_label("评语").input_value() == "覆盖团结湖中路北社区 配送能力强。"
+    # The list is drawn before the form is prefilled (both from the same answers): wait for it.
+    await expect(page.get_by_label("社区覆盖")).to_have_value("90")
+    await expect(page.get_by_label("配送能力")).to_have_value("80")
+    await expect(page.get_by_label("结算与数据准备")).to_have_value("85")
+    await expect(page.get_by_label("评语")).to_have_value("覆盖团结湖中路北社区 配送能力强。")
 
     # An information request naming a document.
     await page.get_by_role("button", name="发送补充信息请求").click()

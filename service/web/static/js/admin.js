@@ -205,7 +205,10 @@ async function loadPanel() {
   const on = new Set(members.map((m) => m.name));
   const candidates = state.users.filter((u) => u.role !== "dispatcher" && !on.has(u.name) && u.active_tokens > 0);
   const select = document.getElementById("panel-user");
+  // Rebuilt when the staff list changes too: keep what the admin had already chosen.
+  const chosen = select.value;
   select.replaceChildren(...candidates.map((u) => el("option", { value: u.name, text: `${u.name}（${ROLE_ZH[u.role]}）` })));
+  if (candidates.some((u) => u.name === chosen)) select.value = chosen;
   document.querySelector("#panel-form button[type=submit]").disabled = !candidates.length;
 }
 

@@ -5,6 +5,7 @@
 import { api, el, labels, tiles } from "./common.js";
 import { CRS_LABEL, CRS_NAMES, convert } from "./crs.js";
 import { PolygonDrawer, addCommunities, baseMap, outerRing, round, storePoint } from "./map.js";
+import { wireStoreFile } from "./storefile.js";
 
 const L = window.L;
 let storeSeq = 0;
@@ -226,7 +227,9 @@ class StoreCard {
       this.drawer.set(outerRing(d.zone).map((p) => convert(p, this.zoneCrs(), tiles.crs)));
     }
     this.redraw();
-    if (this.marker) this.map.setView(this.marker.getLatLng(), 14);
+    // Not animated: the status page rebuilds these cards on each refresh, and a zoom animation
+    // ending on a removed map throws (Leaflet's _leaflet_pos).
+    if (this.marker) this.map.setView(this.marker.getLatLng(), 14, { animate: false });
   }
 }
 
@@ -252,6 +255,8 @@ export class ApplicationForm {
       card.node.querySelector("input").focus();
     });
     form.querySelectorAll('[name="kind"]').forEach((r) => r.addEventListener("change", () => this.showKind()));
+    this.importedStores = null; // a store list read from a spreadsheet (storefile.js)
+    wireStoreFile(this);
     this.loadCommunities();
     this.showKind();
   }
@@ -282,7 +287,7 @@ export class ApplicationForm {
     this.form.querySelectorAll("[data-kind]").forEach((n) => {
       n.hidden = n.dataset.kind !== kind;
     });
-    if (kind === "merchant" && !this.stores.length) this.addStore();
+    if (kind === "merchant" && !this.stores.length && !this.importedStores) this.addStore();
   }
 
   addStore(data) {
@@ -345,7 +350,7 @@ export class ApplicationForm {
         settlement_contact: this.contact("settlement_contact"),
         data_feedback: feedback === "" ? undefined : feedback === "true",
         trained_staff: num(this.value("trained_staff")),
-        stores: this.stores.map((s) => s.read()),
+        stores: this.importedStores || this.stores.map((s) => s.read()),
       });
     } else {
       Object.assign(body, {

@@ -4,6 +4,7 @@
 
 import { api, el, fmt, labels, problemText, say, tiles } from "./common.js";
 import { clearErrors, showProblem } from "./errors.js";
+import { noEnterSubmit } from "./forms.js";
 import { PolygonDrawer, baseMap, fitTo, label, round, storePoint } from "./map.js";
 import { requireStaff } from "./staff.js";
 
@@ -251,6 +252,11 @@ document.getElementById("coverage-form").addEventListener("submit", (event) => {
   event.preventDefault();
   refresh();
 });
+
+// Enter after typing a household number or an area's name must not reserve a delivery or
+// declare a disaster: those take their button. (The one-field searches keep Enter.)
+noEnterSubmit(document.getElementById("point-form"));
+noEnterSubmit(document.getElementById("area-form"));
 
 document.getElementById("point-form").addEventListener("submit", async (event) => {
   event.preventDefault();

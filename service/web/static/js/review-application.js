@@ -5,9 +5,11 @@
 import { api, el, fmt, labels, problemText, say, statusZh, tiles } from "./common.js";
 import { bars } from "./charts.js";
 import { clearErrors, showProblem } from "./errors.js";
+import { documentItem, downloadDocument } from "./documents.js";
 import { confirmAction, localProblem, noEnterSubmit, numberIn } from "./forms.js";
 import { addCommunities, baseMap, fitTo, label, storePoint } from "./map.js";
 import { requireStaff } from "./staff.js";
+import { showChain } from "./chain-review.js";
 
 const L = window.L;
 const root = document.getElementById("app");
@@ -59,9 +61,11 @@ async function load() {
   document.getElementById("app-version").textContent = r.data.version;
   drawStores(r.data.stores || []);
   infoHistory(r.data.info_requests || []);
+  loadDocuments();
   scoreFields(r.data.kind);
   const [, reviews, conflicts, onPanel] = await Promise.all([loadCard(), loadReviews(), loadConflicts(), panelMembership(r.data.round)]);
   access(onPanel, conflicts, reviews);
+  await showChain({ view: r.data, token: state.token, me: state.me, etag: state.etag, onPanel, reload: load });
 }
 
 // What the reader may do here, said before any form is filled in.
@@ -96,11 +100,18 @@ function drawStores(stores) {
   state.layers.clearLayers();
   const list = document.getElementById("app-stores");
   list.replaceChildren();
+  // A chain's hundreds of stores: markers cluster (vendored Leaflet.markercluster), zones
+  // are left to the store table, and the list below gives way to it.
+  const many = stores.length > 30 && L.markerClusterGroup;
+  // The cluster layer needs a maximum zoom; a map without tiles sets none.
+  if (many && state.map.getMaxZoom() === Infinity) state.map.setMaxZoom(18);
+  const points = many ? L.markerClusterGroup({ chunkedLoading: true }).addTo(state.layers) : state.layers;
   for (const s of stores) {
-    if (s.zone && s.home_delivery) {
+    if (s.zone && s.home_delivery && !many) {
       L.geoJSON(s.zone, { style: { color: "#1f6feb", weight: 1, fillOpacity: 0.12 } }).addTo(state.layers);
     }
-    storePoint(s.location.lon, s.location.lat).bindTooltip(label(s.name)).addTo(state.layers);
+    storePoint(s.location.lon, s.location.lat).bindTooltip(label(s.name)).addTo(points);
+    if (many) continue;
     const cats = s.categories.map((c) => labels.categories[c] || c).join("、");
     list.append(el("li", {}, el("strong", { text: s.name }), ` ${s.address} · ${cats} · `,
       s.home_delivery ? `送货上门（${s.radius_m ? `半径 ${s.radius_m} 米` : "绘制区域"}，每日 ${s.daily_capacity} 单）` : "不送货"));
@@ -116,6 +127,19 @@ function infoHistory(requests) {
       q.requested_documents && q.requested_documents.length
         ? el("p", { class: "hint", text: `需上传：${q.requested_documents.map((d) => DOCS[d] || d).join("、")}` }) : null,
       el("p", { class: q.answered_at ? "success" : "due", text: q.answered_at ? `已答复：${q.answer}` : "等待申请人答复" }))));
+}
+
+// The evidence the applicant uploaded (the licence a reviewer asked for), to read before deciding.
+async function loadDocuments() {
+  const r = await api("GET", `/api/v1/applications/${id}/documents`, { token: state.token });
+  const list = document.getElementById("app-docs");
+  if (!r.ok) {
+    list.replaceChildren(el("li", { class: "hint", text: problemText(r) }));
+    return;
+  }
+  list.replaceChildren(...(r.data.length
+    ? r.data.map((d) => documentItem(d, (doc) => downloadDocument(doc, state.token)))
+    : [el("li", { class: "hint", text: "申请人尚未上传材料。" })]));
 }
 
 async function loadCard() {

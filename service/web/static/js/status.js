@@ -33,6 +33,8 @@ async function load() {
   }
   state.etag = r.etag;
   state.payload = r.data.application;
+  state.editing = false;
+  say(document.getElementById("ov-news"), "");
   await docs.load();
   render(r.data);
   loadEvents();
@@ -137,6 +139,21 @@ function mergePatch(before, after) {
   }
   return patch;
 }
+
+// Back from WeChat, where the notification arrived: the page shows what happened meanwhile
+// (a question, a decision) without the applicant knowing to reload. Edits not yet saved in the
+// amendment form are never overwritten: the page says there is news instead.
+formNode.addEventListener("input", () => { state.editing = true; });
+document.addEventListener("visibilitychange", async () => {
+  if (document.visibilityState !== "visible" || !state.etag || !isId(state.id)) return;
+  const r = await api("GET", `/api/v1/applications/${state.id}`, { token: state.token });
+  if (!r.ok || r.etag === state.etag) return;
+  if (state.editing) {
+    say(document.getElementById("ov-news"), `申请有新进展（当前状态：${statusZh(r.data.status)}）。请先保存您的修改，或刷新页面查看。`);
+    return;
+  }
+  await load();
+});
 
 lookup.addEventListener("submit", (event) => {
   event.preventDefault();

@@ -1,0 +1,67 @@
+-- Chains: store lists from files, per-store coverage, partial approval (service/chains/).
+
+-- name: application_store_ids
+SELECT id, ordinal, name FROM application_stores WHERE application_id = $1 ORDER BY ordinal;
+
+-- name: insert_store_decisions
+-- $2..$5 are parallel arrays, one element per store.
+INSERT INTO application_store_decisions
+    (application_store_id, application_id, decision, reason, decided_by)
+SELECT u.store_id, $1, u.decision, u.reason, $5
+FROM unnest($2::uuid[], $3::text[], $4::text[]) AS u(store_id, decision, reason);
+
+-- name: store_decisions
+SELECT d.application_store_id AS store_id, s.ordinal, s.name, d.decision, d.reason,
+       d.decided_by, d.decided_at, r.id AS registry_store_id
+FROM application_store_decisions d
+JOIN application_stores s ON s.id = d.application_store_id
+LEFT JOIN stores r ON r.application_store_id = d.application_store_id
+WHERE d.application_id = $1 ORDER BY s.ordinal;
+
+-- name: approved_stores_for_registry
+SELECT s.id, s.name, s.address, s.categories, s.location, s.home_delivery, s.radius_m, s.zone,
+       s.daily_capacity, s.emergency_24h, s.mobility_assist
+FROM application_stores s
+JOIN application_store_decisions d ON d.application_store_id = s.id AND d.decision = 'approved'
+WHERE s.application_id = $1 ORDER BY s.ordinal;
+
+-- name: registry_store_of_application
+SELECT id, name, status, daily_capacity, radius_m, home_delivery, geom, application_store_id
+FROM stores WHERE id = $1 AND application_id = $2;
+
+-- name: insert_change_request
+INSERT INTO store_change_requests (application_id, kind, store_id, payload, reason, requested_by)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id, application_id, kind, store_id, payload, reason, status, requested_by, decided_by,
+          decision_reason, created_at, decided_at;
+
+-- name: change_requests
+SELECT id, application_id, kind, store_id, payload, reason, status, requested_by, decided_by,
+       decision_reason, created_at, decided_at
+FROM store_change_requests WHERE application_id = $1 ORDER BY created_at;
+
+-- name: lock_change_request
+SELECT c.id, c.application_id, c.kind, c.store_id, c.payload, c.reason, c.status,
+       c.requested_by, c.decided_by, c.decision_reason, c.created_at, c.decided_at
+FROM store_change_requests c WHERE c.id = $1 FOR UPDATE;
+
+-- name: decide_change_request
+UPDATE store_change_requests
+SET status = $2, decided_by = $3, decision_reason = $4, decided_at = now()
+WHERE id = $1 AND status = 'pending'
+RETURNING id;
+
+-- name: next_ordinal
+SELECT coalesce(max(ordinal), -1) + 1 FROM application_stores WHERE application_id = $1;
+
+-- name: update_registry_store
+-- Capacity and delivery radius (with its zone, a geodesic circle computed by the caller).
+UPDATE stores SET daily_capacity = coalesce($2, daily_capacity),
+                  radius_m = coalesce($3, radius_m),
+                  zone = CASE WHEN $3::int IS NULL THEN zone ELSE ST_Multi(ST_SetSRID($4::geometry, 4326)) END
+WHERE id = $1
+RETURNING id;
+
+-- name: insert_store_audit
+INSERT INTO audit_log (entity, entity_id, action, actor, from_status, to_status, reason, details)
+VALUES ('store', $1, $2, $3, NULL, NULL, $4, $5);
