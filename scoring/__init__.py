@@ -13,7 +13,7 @@ from scoring.coverage import (
     network_counts,
     weighted_population,
 )
-from scoring.models import CommunityFacts, MerchantFacts, NgoFacts, StoreFacts
+from scoring.models import CommunityFacts, MerchantFacts, NgoFacts, StoreFacts, TrackRecord
 from scoring.panel import PanelResult, ReviewScores, aggregate_panel
 from scoring.rubric import (
     GateSettings,
@@ -73,6 +73,7 @@ __all__ = [
     "Scorecard",
     "Shortlist",
     "StoreFacts",
+    "TrackRecord",
     "aggregate_panel",
     "communities_served_by",
     "default_rubric",

@@ -131,3 +131,38 @@ def settlement(facts: MerchantFacts, rubric: Rubric) -> Draft:
     score = sum(SETTLEMENT_POINTS[p] * v for p, v in parts.items())
     return Draft("settlement", score, {"trained_staff": facts.trained_staff, "points": points},
                  zh, en)
+
+
+# Points inside the track-record sub-score; they sum to 100.
+TRACK_RECORD_POINTS = {"fulfilled": 40, "timely": 30, "violations": 30}
+
+
+def track_record(facts: MerchantFacts, rubric: Rubric) -> Draft:
+    """Reservations fulfilled, reports on time, monitoring violations: the facts of the
+    merchant's earlier work in the network. No history scores the rubric's neutral value."""
+    record = facts.track_record
+    if record is None or (record.reservations == 0 and record.records == 0):
+        score = rubric.track_record_unknown_score
+        return Draft("track_record", score, {"history": False},
+                     f"网络中尚无该商户的履约记录，按中性分{num(score)}计。",
+                     f"No track record in the network yet; neutral score {num(score)}.")
+    cap = rubric.track_record_max_violations
+    parts = {
+        "fulfilled": record.fulfilled / record.reservations if record.reservations else 1.0,
+        "timely": record.timely / record.records if record.records else 0.0,
+        "violations": max(0.0, 1.0 - record.violations / cap),
+    }
+    points = {p: round(TRACK_RECORD_POINTS[p] * v, 1) for p, v in parts.items()}
+    of = {p: f"{points[p]}/{TRACK_RECORD_POINTS[p]}" for p in TRACK_RECORD_POINTS}
+    zh = (f"派单{record.reservations}户，已核销并上报{record.fulfilled}户（{of['fulfilled']}）；"
+          f"上报核销{record.records}笔，24小时内上报{record.timely}笔（{of['timely']}）；"
+          f"监测违规{record.violations}次，{cap}次扣完（{of['violations']}）。")
+    en = (f"{record.fulfilled} of {record.reservations} routed households redeemed and reported "
+          f"({of['fulfilled']}); {record.timely} of {record.records} redemptions reported "
+          f"within 24 hours ({of['timely']}); {record.violations} monitoring violation(s), "
+          f"all points lost at {cap} ({of['violations']}).")
+    out = {"history": True, "reservations": record.reservations,
+           "fulfilled": record.fulfilled, "records": record.records, "timely": record.timely,
+           "violations": record.violations, "points": points}
+    return Draft("track_record", sum(TRACK_RECORD_POINTS[p] * v for p, v in parts.items()),
+                 out, zh, en)

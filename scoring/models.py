@@ -18,6 +18,7 @@ __all__ = [
     "NgoFacts",
     "Rubric",
     "StoreFacts",
+    "TrackRecord",
     "default_rubric",
     "rubric_from_dict",
     "rubric_to_dict",
@@ -73,12 +74,31 @@ class StoreFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class TrackRecord:
+    """What a merchant already did in the network (its earlier approved applications): the
+    facts its redemption reports and the monitoring gave."""
+
+    reservations: int  # routed households past the feedback deadline, at its stores
+    fulfilled: int  # of them, redeemed and reported
+    records: int  # redemptions it reported
+    timely: int  # of them, reported within 24 hours
+    violations: int  # monitoring alerts on its stores (missing feedback counted above)
+
+    def __post_init__(self) -> None:
+        _non_negative(self, reservations=self.reservations, fulfilled=self.fulfilled,
+                      records=self.records, timely=self.timely, violations=self.violations)
+        if self.fulfilled > self.reservations or self.timely > self.records:
+            raise ValueError("TrackRecord: a part cannot exceed its whole")
+
+
+@dataclass(frozen=True, slots=True)
 class MerchantFacts:
     stores: tuple[StoreFacts, ...]
     has_wechat_pay_mch_id: bool
     has_settlement_contact: bool
     data_feedback: bool
     trained_staff: int
+    track_record: TrackRecord | None = None  # None: no history in the network
 
     def __post_init__(self) -> None:
         _non_negative(self, trained_staff=self.trained_staff)

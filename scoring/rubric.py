@@ -28,6 +28,9 @@ class MerchantWeights(_Frozen):
     coverage: NonNeg = 0.5
     delivery: NonNeg = 0.3
     settlement: NonNeg = 0.2
+    # The merchant's record in the network (reservations fulfilled, timeliness, violations).
+    # 0: not weighed and not shown; a later rubric version may weigh it.
+    track_record: NonNeg = 0.0
 
     def __post_init__(self) -> None:
         _require_positive_sum(self)
@@ -83,6 +86,10 @@ class Rubric(_Frozen):
     ngo_population_full_marks: Positive = 20000.0
     experience_half_years: Positive = 2.0  # years of experience that earn 50
     people_per_100_households_half: Positive = 1.0  # staff+volunteers per 100 hh that earn 50
+    # A merchant without history in the network gets this track-record score (neither
+    # rewarded nor punished); this many violations take all the violation points.
+    track_record_unknown_score: Annotated[float, Meta(ge=0, le=100)] = 50.0
+    track_record_max_violations: Annotated[int, Meta(ge=1)] = 5
     gates: GateSettings = msgspec.field(default_factory=GateSettings)
     contested_spread: NonNeg = 20.0
     # The automatic scorecard counts as this many reviewers in the panel mean (see panel.py).

@@ -46,6 +46,8 @@ def score_merchant(
         merchant_criteria.delivery(facts, by_store, index, rubric),
         merchant_criteria.settlement(facts, rubric),
     ]
+    if rubric.merchant_weights.track_record > 0:  # shown only when the rubric weighs it
+        drafts.append(merchant_criteria.track_record(facts, rubric))
     gate_list = [
         gates.wechat_pay(facts, rubric),
         gates.eligible_category(facts, rubric),

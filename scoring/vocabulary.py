@@ -119,7 +119,7 @@ PHASES: dict[str, Label] = {
     )
 }
 
-MERCHANT_CRITERIA = ("coverage", "delivery", "settlement")
+MERCHANT_CRITERIA = ("coverage", "delivery", "settlement", "track_record")
 NGO_CRITERIA = ("communities", "experience", "people", "capabilities")
 CRITERIA: dict[str, Label] = {
     c.code: c
@@ -127,6 +127,7 @@ CRITERIA: dict[str, Label] = {
         Label("coverage", "社区覆盖", "community coverage"),
         Label("delivery", "配送能力", "delivery capacity"),
         Label("settlement", "结算与数据准备", "settlement and data readiness"),
+        Label("track_record", "履约记录", "track record in the network"),
         Label("communities", "服务社区", "communities served"),
         Label("experience", "救灾经验", "disaster experience"),
         Label("people", "人员力量", "staff and volunteers"),

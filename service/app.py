@@ -36,6 +36,12 @@ from service.http.ratelimit import SlidingWindow
 from service.leads.controller import InvitationsController, LeadsController
 from service.notify import lifespan as notify
 from service.organisations.controller import JointRulesController, OrganisationsController
+from service.redemptions.controller import (
+    MerchantKeysController,
+    MonitoringController,
+    RedemptionsController,
+    ReportsController,
+)
 from service.registry import (
     CoverageController,
     DisasterAreasController,
@@ -77,6 +83,10 @@ API_CONTROLLERS: list[type] = [
     VisitsController,
     LeadsController,
     InvitationsController,
+    MerchantKeysController,
+    RedemptionsController,
+    MonitoringController,
+    ReportsController,
 ]
 
 

@@ -26,6 +26,7 @@ from service.db.cluster import ClusterError, EmbeddedCluster
 from service.db.connect import DatabaseSetupError, check_postgis, resolve_dsn, service_dsn
 from service.db.migrate import migrate as apply_migrations
 from service.notify.checks import problem as webhook_problem
+from service.redemptions.household import ensure_key_file as ensure_household_key
 
 
 def _settings(**overrides: object):  # type: ignore[no-untyped-def]
@@ -109,10 +110,12 @@ def serve(workers: int, fixtures: bool, keep_db: bool, **options: object) -> Non
         _fail(message)
     dsn, cluster, started = _prepare(settings)
     try:
+        if cluster is not None:
+            ensure_household_key(settings)
         if fixtures:
             from service.seed import load_fixtures
 
-            counts = asyncio.run(load_fixtures(dsn))
+            counts = asyncio.run(load_fixtures(dsn, settings))
             click.echo(f"fixtures loaded: {counts}", err=True)
         # The workers (granian imports service.asgi:app in each) read these settings from
         # the environment; they connect as the service's own role, never as the owner.
@@ -344,8 +347,11 @@ def fixtures() -> None:
 def fixtures_load() -> None:
     from service.seed import load_fixtures
 
-    dsn, _cluster, _started = _prepare(_settings())
-    counts = asyncio.run(load_fixtures(dsn))
+    settings = _settings()
+    dsn, cluster, _started = _prepare(settings)
+    if cluster is not None:
+        ensure_household_key(settings)
+    counts = asyncio.run(load_fixtures(dsn, settings))
     click.echo(f"fixtures loaded: {counts}", err=True)
 
 

@@ -28,7 +28,7 @@ ENV_NAMES = {
 }
 _FALSE = ("0", "false", "no", "off")
 # Read from the environment only: a command line is visible to every local user (ps).
-SECRETS = frozenset({"webhook_secret"})
+SECRETS = frozenset({"webhook_secret", "household_key"})
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -90,6 +90,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # The delivery worker runs inside each `boai serve` process; off = another process
     # (or nobody) delivers.
     notify_worker: bool = True
+    # Merchants' redemption feed (service/redemptions): the HMAC secret that pseudonymises
+    # household refs (unset = `<data dir>/household.key`), the feed's body limit, and the
+    # monitoring rules' thresholds.
+    household_key: str | None = None
+    redemption_max_body_bytes: int = 8_388_608
+    price_outlier_factor: float = 3.0
+    price_outlier_min_sample: int = 5
+    feedback_deadline_h: float = 48.0
 
     @property
     def idempotency_lease(self) -> float:

@@ -96,3 +96,9 @@ async def conflicts_in_round(conn: asyncpg.Connection, round_code: str) -> Rows:
 
 async def ranking_rows(conn: asyncpg.Connection, round_code: str) -> Rows:
     return await conn.fetch(SQL.ranking_rows, round_code)
+
+
+async def merchant_track_record(conn: asyncpg.Connection, credit_code: str,
+                                application_id: UUID, deadline_h: float) -> asyncpg.Record:
+    return await conn.fetchrow(SQL.merchant_track_record, credit_code, application_id,
+                               deadline_h)

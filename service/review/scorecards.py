@@ -7,6 +7,7 @@ for the communities a candidate can serve.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from scoring import (
     CommunityIndex,
     Rubric,
     Scorecard,
+    TrackRecord,
     rubric_from_dict,
     score_merchant,
     score_ngo,
@@ -82,6 +84,9 @@ async def _compute(conn: asyncpg.Connection, app: asyncpg.Record) -> Scorecard:
         return score_ngo(ngo_facts(app["payload"]), index, rubric)
     stores = await applications.get_stores(conn, application_id)
     facts = merchant_facts(app["payload"], stores)
+    if rubric.merchant_weights.track_record > 0:
+        facts = replace(facts, track_record=await track_record(conn, app["credit_code"],
+                                                               application_id))
     by_store = served_by_store(facts, index, rubric)
     reach = sorted(set().union(*by_store.values()))
     counts = await network_counts(conn, reach, rubric, application_id)
@@ -101,6 +106,21 @@ async def rescore(conn: asyncpg.Connection, application_id: UUID) -> Scorecard:
         card.eligible,
     )
     return card
+
+
+# Reservations are judged once this old (the monitoring's missing-feedback deadline).
+TRACK_RECORD_DEADLINE_H = 48.0
+
+
+async def track_record(conn: asyncpg.Connection, credit_code: str,
+                       application_id: UUID) -> TrackRecord | None:
+    """The merchant's record from its stores already in the network; None when it has none."""
+    row = await repo.merchant_track_record(conn, credit_code, application_id,
+                                           TRACK_RECORD_DEADLINE_H)
+    if not row["known"]:
+        return None
+    return TrackRecord(row["reservations"], row["fulfilled"], row["records"], row["timely"],
+                       row["violations"])
 
 
 def card_from_dict(card: dict[str, Any]) -> Scorecard:

@@ -10,8 +10,11 @@ import asyncpg
 import msgspec
 
 from service.communities.repository import upsert_feature
+from service.config import Settings, settings_from_env
 from service.db.pool import register_codecs
 from service.seed.organisations import load_organisations
+from service.redemptions.household import key_from
+from service.seed.redemptions import load_redemptions
 from service.seed.rounds import load_applications, load_network
 
 FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
@@ -30,7 +33,8 @@ def _items(name: str) -> list[dict[str, Any]]:
     return msgspec.json.decode((FIXTURES_DIR / name).read_bytes())["items"]
 
 
-async def load_fixtures(dsn: str) -> dict[str, int]:
+async def load_fixtures(dsn: str, settings: Settings | None = None) -> dict[str, int]:
+    settings = settings or settings_from_env()
     conn = await asyncpg.connect(dsn)
     try:
         await register_codecs(conn)
@@ -42,6 +46,12 @@ async def load_fixtures(dsn: str) -> dict[str, int]:
         counts["organisations"] = await load_organisations(
             conn, _items("organisations_beijing.json")
         )
+        # Reported redemptions need the household key (BOAI_HOUSEHOLD_KEY or the data
+        # directory's household.key, which `boai fixtures load` creates).
+        if key_from(settings) is not None:
+            counts["redemptions"] = await load_redemptions(conn, settings)
+        else:
+            log.warning("no household key: fixture redemptions not loaded")
     finally:
         await conn.close()
     log.info("fixtures loaded", extra={"fields": counts})

@@ -104,3 +104,26 @@ RETURNING id;
 
 -- name: set_requirements
 UPDATE applications SET requirements = $2 WHERE id = $1;
+
+-- name: merchant_track_record
+-- A merchant's record in the network for its scorecard (issue 16): its stores from earlier
+-- applications with the same credit code ($1; $2 the application being scored). Reservations
+-- count once past the feedback deadline ($3 hours); violations are monitoring alerts other
+-- than missing feedback (already counted as reservations not fulfilled).
+WITH mine AS (
+    SELECT s.id FROM stores s JOIN applications a ON a.id = s.application_id
+    WHERE a.credit_code = $1 AND a.id <> $2
+), due AS (
+    SELECT v.id FROM reservations v
+    WHERE v.store_id IN (SELECT id FROM mine) AND v.released_at IS NULL
+      AND v.created_at < now() - make_interval(secs => $3::float8 * 3600)
+)
+SELECT (SELECT count(*) FROM due) AS reservations,
+       (SELECT count(*) FROM due WHERE EXISTS (
+            SELECT 1 FROM redemptions r WHERE r.reservation_id = due.id)) AS fulfilled,
+       (SELECT count(*) FROM redemptions r WHERE r.store_id IN (SELECT id FROM mine)) AS records,
+       (SELECT count(*) FROM redemptions r WHERE r.store_id IN (SELECT id FROM mine)
+          AND r.received_at - r.at <= interval '24 hours') AS timely,
+       (SELECT count(*) FROM monitoring_alerts m WHERE m.store_id IN (SELECT id FROM mine)
+          AND m.rule <> 'missing_feedback') AS violations,
+       EXISTS (SELECT 1 FROM mine) AS known;

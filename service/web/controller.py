@@ -97,3 +97,7 @@ class WebController(Controller):
     async def dispatch(self, request: Request) -> Response[str]:
         eligible = [c for c in CATEGORIES.values() if not c.excluded]
         return self._render(request, "dispatch.html", eligible=eligible, phases=PHASES.values())
+
+    @get("/monitor")
+    async def monitor(self, request: Request) -> Response[str]:
+        return self._render(request, "monitor.html")

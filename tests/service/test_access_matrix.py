@@ -149,6 +149,18 @@ ACCESS: dict[str, frozenset[str]] = {
     "POST /api/v1/leads/{lead_id}/invitation": STAFF,
     "POST /api/v1/invitations/open": EVERYONE,
     "POST /api/v1/applications/{application_id}/invitation": frozenset({"admin", "own"}),
+    # the feedback loop: admins issue merchants' keys; only a merchant key (none of these
+    # callers: tests/service/test_redemptions.py) reports redemptions; staff monitor
+    "POST /api/v1/merchants/{application_id}/key": frozenset({"admin"}),
+    "GET /api/v1/merchants/{application_id}/key": frozenset({"admin"}),
+    "DELETE /api/v1/merchants/{application_id}/key": frozenset({"admin"}),
+    "POST /api/v1/redemptions": frozenset(),
+    "GET /api/v1/monitoring/alerts": STAFF,
+    "PATCH /api/v1/monitoring/alerts/{alert_id}": frozenset({"dispatcher", "admin"}),
+    "POST /api/v1/monitoring/alerts/{alert_id}/suspend-store": frozenset(
+        {"dispatcher", "admin"}
+    ),
+    "GET /api/v1/reports/consumption": STAFF,
 }
 
 # Not API routes: the OpenAPI document, static files, health probes and the HTML pages
@@ -163,6 +175,7 @@ PAGES = {
     "GET /admin",
     "GET /dispatch",
     "GET /leads",
+    "GET /monitor",
 }
 
 # Bodies chosen so that no cell changes what a later cell sees: the review routes get an
@@ -262,6 +275,7 @@ def concrete(key: str, application_id: str) -> tuple[str, str]:
         request_id=uuid.uuid4(),
         area_id=uuid.uuid4(),
         lead_id=uuid.uuid4(),
+        alert_id=1,
         code="beijing-2",
         name="nobody",
         user="reviewer-2",

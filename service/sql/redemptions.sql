@@ -1,0 +1,297 @@
+-- Merchants' keys, the redemption feed, monitoring rules and consumption reports (issue 16).
+-- Rules are idempotent INSERT … SELECT … ON CONFLICT (rule, subject) DO NOTHING: evaluating
+-- them again never raises an alert twice nor reopens a resolved one. $1 of the per-record
+-- rules is the batch just stored: each batch is judged once, by its own index lookup.
+
+-- name: merchant_by_key
+SELECT k.id, k.key_hash, k.application_id, a.legal_name
+FROM merchant_keys k
+JOIN applications a ON a.id = k.application_id
+WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND a.status = 'approved';
+
+-- name: touch_key
+UPDATE merchant_keys SET last_used_at = now()
+WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute');
+
+-- name: merchant_application
+SELECT id, kind, status, legal_name FROM applications WHERE id = $1 FOR UPDATE;
+
+-- name: active_key
+SELECT id, created_at, created_by, last_used_at
+FROM merchant_keys WHERE application_id = $1 AND revoked_at IS NULL;
+
+-- name: revoke_active_key
+UPDATE merchant_keys SET revoked_at = now(), revoked_by = $2
+WHERE application_id = $1 AND revoked_at IS NULL
+RETURNING id;
+
+-- name: insert_key
+INSERT INTO merchant_keys (application_id, key_hash, created_by) VALUES ($1, $2, $3)
+RETURNING id, created_at;
+
+-- name: insert_audit
+INSERT INTO audit_log (entity, entity_id, action, actor, from_status, to_status, reason, details)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+
+-- name: own_stores
+-- Of the store ids $2, those registered from the merchant's application $1.
+SELECT id FROM stores WHERE id = ANY($2::uuid[]) AND application_id = $1;
+
+-- name: existing_txns
+SELECT txn_id, content_hash FROM redemptions WHERE application_id = $1 AND txn_id = ANY($2::text[]);
+
+-- name: known_reservations
+SELECT id FROM reservations WHERE id = ANY($1::uuid[]);
+
+-- name: insert_redemptions
+-- One statement for the whole batch; a txn_id already stored (a concurrent re-send) is
+-- skipped and not returned. The community: the one the routed household was in (a linked
+-- reservation's point), else the one the store lies in, else the nearest within 5 km of it
+-- (looked up once per store of the batch, not per record).
+WITH b AS (
+    SELECT * FROM unnest($2::text[], $3::uuid[], $4::timestamptz[], $5::text[], $6::bytea[],
+                         $7::text[], $8::bigint[], $9::uuid[], $10::bytea[])
+         AS b (txn_id, store_id, at, voucher_id, household_hash, phase, amount_fen,
+               reservation_id, content_hash)
+), store_community AS (
+    SELECT s.id,
+           (SELECT c.code FROM communities c
+            WHERE ST_DWithin(c.geom::geography, s.geom::geography, 5000)
+            ORDER BY ST_Intersects(c.geom, s.geom) DESC, c.geom <-> s.geom, c.code
+            LIMIT 1) AS code
+    FROM stores s WHERE s.id IN (SELECT DISTINCT store_id FROM b)
+)
+INSERT INTO redemptions (application_id, txn_id, store_id, at, voucher_id, household_hash, phase,
+                         amount_fen, reservation_id, content_hash, batch_id, community_code)
+SELECT $1, b.txn_id, b.store_id, b.at, b.voucher_id, b.household_hash, b.phase, b.amount_fen,
+       b.reservation_id, b.content_hash, $11,
+       COALESCE(
+           CASE WHEN b.reservation_id IS NOT NULL THEN
+               (SELECT c.code FROM reservations v JOIN communities c
+                    ON ST_Intersects(c.geom, v.household_geom)
+                WHERE v.id = b.reservation_id ORDER BY c.is_pilot DESC, c.code LIMIT 1)
+           END,
+           sc.code)
+FROM b JOIN store_community sc ON sc.id = b.store_id
+ON CONFLICT (application_id, txn_id) DO NOTHING
+RETURNING id, txn_id;
+
+-- name: insert_items
+INSERT INTO redemption_items (redemption_id, line, category, name, quantity, unit_price_fen,
+                              amount_fen)
+SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[], $5::numeric[],
+                     $6::bigint[], $7::bigint[]);
+
+-- name: rule_excluded_category
+INSERT INTO monitoring_alerts (rule, subject, store_id, redemption_id, evidence)
+SELECT 'excluded_category', 'redemption:' || r.id, r.store_id, r.id,
+       jsonb_build_object('txn_id', r.txn_id, 'at', r.at, 'voucher_id', r.voucher_id,
+                          'items', jsonb_agg(jsonb_build_object(
+                              'line', i.line, 'category', i.category, 'name', i.name,
+                              'amount_fen', i.amount_fen) ORDER BY i.line))
+FROM redemptions r
+JOIN redemption_items i ON i.redemption_id = r.id
+WHERE r.batch_id = $1 AND i.category = ANY($2::text[])
+GROUP BY r.id
+ON CONFLICT (rule, subject) DO NOTHING;
+
+-- name: rule_inactive_store
+-- The store's status at the time of the redemption: the last history row at or before it.
+-- Before its first row the store was not yet in this registry (the first batch traded before
+-- it existed): no alert.
+INSERT INTO monitoring_alerts (rule, subject, store_id, redemption_id, evidence)
+SELECT 'inactive_store', 'redemption:' || r.id, r.store_id, r.id,
+       jsonb_build_object('txn_id', r.txn_id, 'at', r.at, 'status', h.to_status,
+                          'status_since', h.changed_at, 'status_reason', h.reason,
+                          'changed_by', h.changed_by)
+FROM redemptions r
+CROSS JOIN LATERAL (
+    SELECT to_status, changed_at, reason, changed_by FROM store_status_history
+    WHERE store_id = r.store_id AND changed_at <= r.at
+    ORDER BY changed_at DESC, id DESC LIMIT 1
+) h
+WHERE r.batch_id = $1 AND h.to_status <> 'active'
+ON CONFLICT (rule, subject) DO NOTHING;
+
+-- name: rule_reservation_other_store
+INSERT INTO monitoring_alerts (rule, subject, store_id, redemption_id, reservation_id, evidence)
+SELECT 'reservation_reuse', 'other_store:redemption:' || r.id, r.store_id, r.id, v.id,
+       jsonb_build_object('kind', 'other_store', 'txn_id', r.txn_id, 'at', r.at,
+                          'reserved_store_id', v.store_id, 'redeemed_store_id', r.store_id,
+                          'reservation_day', v.day)
+FROM redemptions r
+JOIN reservations v ON v.id = r.reservation_id
+WHERE r.batch_id = $1 AND v.store_id <> r.store_id
+ON CONFLICT (rule, subject) DO NOTHING;
+
+-- name: rule_reservation_twice
+INSERT INTO monitoring_alerts (rule, subject, store_id, reservation_id, evidence)
+SELECT 'reservation_reuse', 'twice:reservation:' || v.id, v.store_id, v.id,
+       jsonb_build_object('kind', 'twice', 'reservation_day', v.day,
+                          'redemptions', jsonb_agg(jsonb_build_object(
+                              'id', r.id, 'txn_id', r.txn_id, 'store_id', r.store_id,
+                              'at', r.at) ORDER BY r.at, r.id))
+FROM reservations v
+JOIN redemptions r ON r.reservation_id = v.id
+WHERE v.id IN (SELECT reservation_id FROM redemptions WHERE batch_id = $1)
+GROUP BY v.id
+HAVING count(*) > 1
+ON CONFLICT (rule, subject) DO NOTHING;
+
+-- name: rule_price_outlier
+-- An item line whose unit price exceeds $2 × the network's median for its category in its
+-- week (Beijing time), the median taken over at least $3 lines.
+INSERT INTO monitoring_alerts (rule, subject, store_id, redemption_id, evidence)
+WITH lines AS (
+    SELECT r.id, r.store_id, r.txn_id, r.at, r.batch_id, i.line, i.category, i.name,
+           i.unit_price_fen, date_trunc('week', r.at AT TIME ZONE 'Asia/Shanghai')::date AS week
+    FROM redemptions r JOIN redemption_items i ON i.redemption_id = r.id
+), touched AS (
+    SELECT DISTINCT category, week FROM lines WHERE batch_id = $1
+), medians AS (
+    SELECT l.category, l.week, percentile_cont(0.5) WITHIN GROUP (ORDER BY l.unit_price_fen)
+           AS median, count(*) AS sample
+    FROM lines l JOIN touched t USING (category, week)
+    GROUP BY l.category, l.week
+)
+SELECT 'price_outlier', 'item:' || l.id || ':' || l.line, l.store_id, l.id,
+       jsonb_build_object('txn_id', l.txn_id, 'at', l.at, 'line', l.line,
+                          'category', l.category, 'name', l.name,
+                          'unit_price_fen', l.unit_price_fen, 'week', m.week,
+                          'network_median_fen', m.median, 'sample', m.sample, 'factor', $2::float8)
+FROM lines l
+JOIN medians m USING (category, week)
+WHERE l.batch_id = $1
+  AND m.sample >= $3::int AND l.unit_price_fen > $2::float8 * m.median
+ON CONFLICT (rule, subject) DO NOTHING;
+
+-- name: rule_missing_feedback
+-- A reservation still held ($1 hours after it was made) that no redemption names.
+INSERT INTO monitoring_alerts (rule, subject, store_id, reservation_id, evidence)
+SELECT 'missing_feedback', 'reservation:' || v.id, v.store_id, v.id,
+       jsonb_build_object('reservation_day', v.day, 'reserved_at', v.created_at,
+                          'reserved_by', v.created_by, 'deadline_h', $1::float8)
+FROM reservations v
+WHERE v.released_at IS NULL
+  AND v.created_at < now() - make_interval(secs => $1::float8 * 3600)
+  AND NOT EXISTS (SELECT 1 FROM redemptions r WHERE r.reservation_id = v.id)
+ON CONFLICT (rule, subject) DO NOTHING;
+
+-- name: rule_amount_mismatch
+-- The items' amounts do not add up to the redemption's, or a line's amount is not its
+-- quantity × unit price (to the fen).
+INSERT INTO monitoring_alerts (rule, subject, store_id, redemption_id, evidence)
+SELECT 'amount_mismatch', 'redemption:' || r.id, r.store_id, r.id,
+       jsonb_build_object('txn_id', r.txn_id, 'at', r.at, 'amount_fen', r.amount_fen,
+                          'items_sum_fen', s.total, 'lines_off', s.off)
+FROM redemptions r
+CROSS JOIN LATERAL (
+    SELECT sum(i.amount_fen) AS total,
+           COALESCE(jsonb_agg(jsonb_build_object(
+               'line', i.line, 'quantity', i.quantity, 'unit_price_fen', i.unit_price_fen,
+               'amount_fen', i.amount_fen)) FILTER (
+               WHERE abs(round(i.quantity * i.unit_price_fen) - i.amount_fen) > 1),
+               '[]'::jsonb) AS off
+    FROM redemption_items i WHERE i.redemption_id = r.id
+) s
+WHERE r.batch_id = $1
+  AND (s.total <> r.amount_fen OR jsonb_array_length(s.off) > 0)
+ON CONFLICT (rule, subject) DO NOTHING;
+
+-- name: list_alerts
+SELECT a.id, a.rule, a.subject, a.store_id, s.name AS store_name, s.merchant_name,
+       s.status AS store_status, a.redemption_id, a.reservation_id, a.evidence, a.status,
+       a.status_by, a.status_reason, a.status_at, a.version, a.raised_at
+FROM monitoring_alerts a
+JOIN stores s ON s.id = a.store_id
+WHERE ($1::text IS NULL OR a.status = $1)
+  AND ($2::text IS NULL OR a.rule = $2)
+  AND ($3::uuid IS NULL OR a.store_id = $3)
+ORDER BY a.raised_at DESC, a.id DESC
+LIMIT $4;
+
+-- name: get_alert
+SELECT a.id, a.rule, a.subject, a.store_id, s.name AS store_name, s.merchant_name,
+       s.status AS store_status, a.redemption_id, a.reservation_id, a.evidence, a.status,
+       a.status_by, a.status_reason, a.status_at, a.version, a.raised_at
+FROM monitoring_alerts a
+JOIN stores s ON s.id = a.store_id
+WHERE a.id = $1;
+
+-- name: alert_counts
+SELECT status, count(*) AS n FROM monitoring_alerts GROUP BY status;
+
+-- name: lock_alert
+SELECT id, status, version, store_id, rule FROM monitoring_alerts WHERE id = $1 FOR UPDATE;
+
+-- name: update_alert_status
+UPDATE monitoring_alerts
+SET status = $2, status_reason = $3, status_by = $4, status_at = now(), version = version + 1
+WHERE id = $1;
+
+-- name: report_consumption
+-- Goods bought, grouped by the dimensions switched on ($1..$6: community, district, category,
+-- phase, store, day); a switched-off dimension groups as NULL. Days are Beijing days.
+-- $7, $8: the period [from, to) of redemption times (NULL: open).
+SELECT CASE WHEN $1 THEN r.community_code END AS community,
+       CASE WHEN $1 THEN max(c.name) END AS community_name,
+       CASE WHEN $2 THEN COALESCE(c.district, '') END AS district,
+       CASE WHEN $3 THEN i.category END AS category,
+       CASE WHEN $4 THEN r.phase END AS phase,
+       CASE WHEN $5 THEN r.store_id END AS store_id,
+       CASE WHEN $5 THEN max(s.name) END AS store_name,
+       CASE WHEN $6 THEN (r.at AT TIME ZONE 'Asia/Shanghai')::date END AS day,
+       count(DISTINCT r.id) AS redemptions,
+       count(DISTINCT r.household_hash) AS households,
+       sum(i.amount_fen)::bigint AS amount_fen,
+       count(*) AS item_lines
+FROM redemptions r
+JOIN redemption_items i ON i.redemption_id = r.id
+JOIN stores s ON s.id = r.store_id
+LEFT JOIN communities c ON c.code = r.community_code
+WHERE ($7::timestamptz IS NULL OR r.at >= $7) AND ($8::timestamptz IS NULL OR r.at < $8)
+GROUP BY 1, 3, 4, 5, 6, 8
+ORDER BY 1, 3, 4, 5, 6, 8;
+
+-- name: report_routing
+-- Routed households (reservations held, made in the period) and how many redeemed them.
+SELECT count(*) AS reserved,
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM redemptions r
+                                      WHERE r.reservation_id = v.id)) AS redeemed
+FROM reservations v
+WHERE v.released_at IS NULL
+  AND ($1::timestamptz IS NULL OR v.created_at >= $1)
+  AND ($2::timestamptz IS NULL OR v.created_at < $2);
+
+-- name: report_timeliness
+-- Per merchant: how long after the redemption its report arrived.
+SELECT r.application_id, a.legal_name AS merchant_name, count(*) AS records,
+       percentile_cont(0.5) WITHIN GROUP (
+           ORDER BY extract(epoch FROM r.received_at - r.at)) / 3600 AS median_lag_h,
+       percentile_cont(0.9) WITHIN GROUP (
+           ORDER BY extract(epoch FROM r.received_at - r.at)) / 3600 AS p90_lag_h,
+       avg((r.received_at - r.at <= interval '24 hours')::int)::float8 AS within_24h_share,
+       max(r.received_at) AS last_received_at
+FROM redemptions r
+JOIN applications a ON a.id = r.application_id
+WHERE ($1::timestamptz IS NULL OR r.at >= $1) AND ($2::timestamptz IS NULL OR r.at < $2)
+GROUP BY r.application_id, a.legal_name
+ORDER BY a.legal_name;
+
+-- name: fixture_reservation
+-- The fixtures' reservations carry their own (past) creation time: a week of history.
+INSERT INTO reservations (store_id, day, household_ref, created_by, created_at)
+VALUES ($1, $2, $3, 'fixtures', $4)
+RETURNING id;
+
+-- name: fixture_reservation_by_ref
+SELECT id FROM reservations WHERE created_by = 'fixtures' AND household_ref = $1;
+
+-- name: fixture_txn_exists
+SELECT 1 FROM redemptions WHERE application_id = $1 AND txn_id = $2;
+
+-- name: pilot_stores
+SELECT s.id, s.name, s.application_id, a.legal_name
+FROM stores s JOIN applications a ON a.id = s.application_id
+WHERE a.round_code = 'beijing-1'
+ORDER BY s.name;
