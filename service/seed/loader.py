@@ -12,8 +12,8 @@ import msgspec
 from service.communities.repository import upsert_feature
 from service.config import Settings, settings_from_env
 from service.db.pool import register_codecs
-from service.seed.organisations import load_organisations
 from service.redemptions.household import key_from
+from service.seed.organisations import load_organisations
 from service.seed.redemptions import load_redemptions
 from service.seed.rounds import load_applications, load_network
 
