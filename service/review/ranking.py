@@ -15,6 +15,7 @@ from scoring import (
 )
 from scoring.scorecard import served_by_store
 from service.applications import repository as applications
+from service.organisations.service import Area
 from service.review import repository as repo
 from service.review.facts import merchant_facts
 from service.review.schemas import ShortlistIn
@@ -93,7 +94,11 @@ async def ranking(conn: asyncpg.Connection, round_code: str) -> dict[str, Any]:
     }
 
 
-async def recommend(conn: asyncpg.Connection, round_code: str, ask: ShortlistIn) -> dict[str, Any]:
+async def recommend(
+    conn: asyncpg.Connection, round_code: str, ask: ShortlistIn, area: Area | None = None
+) -> dict[str, Any]:
+    """The shortlist; a street or community reviewer (`area`) chooses among the candidates
+    serving its area only, as its ranking shows only those."""
     rubric = await round_rubric(conn, round_code)
     index = await community_index(conn)
     k = ask.target_k or rubric.target_stores_per_community
@@ -107,6 +112,8 @@ async def recommend(conn: asyncpg.Connection, round_code: str, ask: ShortlistIn)
         stores = await applications.get_stores(conn, row["id"])
         facts = merchant_facts({}, stores)
         served = served_by_store(facts, index, rubric)
+        if area is not None and not area.covers_any(c for codes in served.values() for c in codes):
+            continue
         candidates.append(Candidate.from_served_sets(str(row["id"]), served))
         names[str(row["id"])] = row["legal_name"]
     codes = sorted(index.by_code)

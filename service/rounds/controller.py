@@ -12,6 +12,7 @@ from msgspec import Meta
 
 from service.auth import Authenticated
 from service.http.body import body
+from service.organisations.service import area_of
 from service.review.joint_ranking import joint_view
 from service.review.ranking import ranking, recommend
 from service.review.schemas import ShortlistIn
@@ -129,8 +130,10 @@ class RoundsController(Controller):
         summary="Recommend the candidates that cover the most priority population",
     )
     async def shortlist(
-        self, request: Request, code: FromPath[str], data: JSONBody[ShortlistIn]
+        self, request: Request, code: FromPath[str], data: JSONBody[ShortlistIn],
+        principal: Authenticated,
     ) -> dict[str, Any]:
         async with request.app.state.pool.acquire() as conn:
             await service.require_round(conn, code)
-            return await recommend(conn, code, body(request, ShortlistIn))
+            area = await area_of(conn, principal)
+            return await recommend(conn, code, body(request, ShortlistIn), area)

@@ -229,6 +229,17 @@ async def test_street_reviewer_sees_only_its_area(
     assert theirs["id"] in {i["id"] for i in all_listed.json()["items"]}
     assert everything.json()["scope"] is None
 
+    # The shortlist chooses among the same candidates the ranking shows.
+    ask = {"budget": 10_000, "budget_unit": "stores"}  # every candidate that adds coverage
+    mine = await client.post("/api/v1/rounds/beijing-2/shortlist", headers=joint["tuanjiehu"],
+                             json=ask)
+    assert mine.status_code == 200, mine.text
+    picked = {p["id"] for p in mine.json()["picks"]}
+    assert theirs["id"] not in picked and picked <= ids
+    whole = await client.post("/api/v1/rounds/beijing-2/shortlist", headers=joint["foundation"],
+                              json=ask)
+    assert theirs["id"] in {p["id"] for p in whole.json()["picks"]}
+
 
 async def test_site_visit_checks_its_store_and_photos(
     client: AsyncTestClient, joint: dict[str, Any]
