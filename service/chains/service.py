@@ -18,13 +18,11 @@ from service.notify import outbox
 from service.problems import (
     Conflict,
     FieldError,
-    Forbidden,
-    PreconditionRequired,
     invalid,
 )
 from service.registry.writer import RegistryStoreIn, add_store
 from service.review.facts import merchant_facts
-from service.review.panel import require_open, require_panel_member
+from service.review.panel import require_decider, require_open, require_panel_member
 from service.review.scorecards import community_index, network_counts, round_rubric
 
 
@@ -121,13 +119,7 @@ async def decide_stores(
 ) -> dict[str, Any]:
     """Approve some stores and reject others, a reason per group. The application becomes
     approved when any store is (only those enter the registry), rejected when none is."""
-    if not principal.can_decide:
-        raise Forbidden("You may review but not decide.", "您没有作出决定的权限。")
-    if if_match is None:
-        raise PreconditionRequired(
-            "Send If-Match with the ETag you read, so two decisions cannot cross.",
-            "请在 If-Match 头中附上读取时的 ETag，以免两位评审的决定互相覆盖。",
-        )
+    require_decider(principal, if_match)
     app = await applications.fetch(conn, application_id, principal)
     await require_panel_member(conn, principal, app["round_code"], application_id)
     require_open(app["status"])

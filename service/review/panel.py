@@ -8,7 +8,7 @@ import asyncpg
 
 from service.applications import lifecycle
 from service.auth.principal import Principal
-from service.problems import Conflict, Forbidden
+from service.problems import Conflict, Forbidden, PreconditionRequired
 from service.review import repository as repo
 
 
@@ -27,6 +27,19 @@ async def require_panel_member(
             "You declared a conflict of interest on this application.",
             "您已声明与该申请存在利益冲突，不能评审或决定。",
         )
+
+
+def require_decider(principal: Principal, if_match: int | None) -> int:
+    """A decision needs a caller who may decide and the version the page was read at, so
+    two decisions cannot cross; returns that version."""
+    if not principal.can_decide:
+        raise Forbidden("You may review but not decide.", "您没有作出决定的权限。")
+    if if_match is None:
+        raise PreconditionRequired(
+            "Send If-Match with the ETag you read, so two decisions cannot cross.",
+            "请在 If-Match 头中附上读取时的 ETag，以免两位评审的决定互相覆盖。",
+        )
+    return if_match
 
 
 def require_open(status: str) -> None:

@@ -16,10 +16,10 @@ from service.applications.requirements import requirements
 from service.applications.schemas import Application
 from service.auth.principal import Principal
 from service.notify import outbox
-from service.problems import FieldError, Forbidden, PreconditionRequired, invalid
+from service.problems import FieldError, invalid
 from service.registry.writer import RegistryStoreIn, add_store
 from service.review import repository as repo
-from service.review.panel import require_open, require_panel_member
+from service.review.panel import require_decider, require_open, require_panel_member
 from service.review.quorum import require_joint
 from service.review.schemas import DecisionIn, InfoRequestIn, ReviewIn
 from service.validation import collect
@@ -146,13 +146,7 @@ async def decide(
     decision: DecisionIn,
     if_match: int | None,
 ) -> dict[str, Any]:
-    if not principal.can_decide:
-        raise Forbidden("You may review but not decide.", "您没有作出决定的权限。")
-    if if_match is None:
-        raise PreconditionRequired(
-            "Send If-Match with the ETag you read, so two decisions cannot cross.",
-            "请在 If-Match 头中附上读取时的 ETag，以免两位评审的决定互相覆盖。",
-        )
+    require_decider(principal, if_match)
     app = await _application(conn, principal, application_id)
     await require_panel_member(conn, principal, app["round_code"], application_id)
     stores: list[str] = []

@@ -16,6 +16,7 @@ import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 
 from tests.serving import ARTIFACTS, granian_server
+from tests.webhook_receiver import Receiver, receiving
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -120,3 +121,26 @@ async def submit_application(server: str, body: dict[str, Any]) -> dict[str, Any
         created = await http.post("/api/v1/applications", json=body)
     assert created.status_code == 201, created.text
     return created.json()
+
+
+WEBHOOK_SECRET = "web-test-secret"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A real HTTP server that records the webhook deliveries it receives."""
+    with receiving() as r:
+        yield r
+
+
+@pytest.fixture
+def notifying_server(dsn: str, receiver: Receiver) -> Iterator[str]:
+    """The service under granian, delivering notifications to `receiver` (fast retries)."""
+    env = {
+        "BOAI_TILE_URL": "",
+        "BOAI_WEBHOOK_URL": receiver.url,
+        "BOAI_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "BOAI_WEBHOOK_BACKOFF": "0.1",
+    }
+    with granian_server(dsn, **env) as (base, _proc):
+        yield base

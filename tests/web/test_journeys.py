@@ -9,8 +9,6 @@ the browser console stays clean and no request answers 5xx.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import asyncpg
 import pytest
 from playwright.async_api import Page, Response
@@ -19,34 +17,15 @@ from service.auth.repository import add_user
 from service.notify.signing import verify
 from tests.factories import credit_code
 from tests.samples import pdf
-from tests.serving import granian_server
+from tests.web.conftest import WEBHOOK_SECRET
 from tests.web.test_review import screens as screens_at
 from tests.web.test_review import sign_in
-from tests.webhook_receiver import Receiver, eventually, receiving
+from tests.webhook_receiver import Receiver, eventually
 
 pytestmark = pytest.mark.asyncio
-SECRET = "journey-secret"
 PHONE = {"width": 375, "height": 812}
 ZLB = "110105013029"  # 团结湖街道中路北社区
 SHOP = "北京团结湖邻里便利店有限公司"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with receiving() as r:
-        yield r
-
-
-@pytest.fixture
-def journey_server(dsn: str, receiver: Receiver) -> Iterator[str]:
-    env = {
-        "BOAI_TILE_URL": "",
-        "BOAI_WEBHOOK_URL": receiver.url,
-        "BOAI_WEBHOOK_SECRET": SECRET,
-        "BOAI_WEBHOOK_BACKOFF": "0.1",
-    }
-    with granian_server(dsn, **env) as (base, _proc):
-        yield base
 
 
 class Journey:
@@ -154,9 +133,9 @@ async def click_label(page: Page, scope, text: str) -> None:
 
 
 async def test_every_role_finishes_in_the_browser(
-    journey_server: str, conn: asyncpg.Connection, receiver: Receiver, open_page
+    notifying_server: str, conn: asyncpg.Connection, receiver: Receiver, open_page
 ) -> None:
-    server = journey_server
+    server = notifying_server
     journey = Journey(open_page)
     first_admin = await add_user(conn, "admin-1", "admin", can_decide=True)
 
@@ -306,7 +285,7 @@ async def test_every_role_finishes_in_the_browser(
     assert sorted(events.values()) == ["decision", "info_answered", "info_requested"]
     assert receiver.taken() == {event_id: 1 for event_id in events}
     for delivery in receiver.deliveries:
-        verify(SECRET, delivery.signature, delivery.body)
+        verify(WEBHOOK_SECRET, delivery.signature, delivery.body)
 
     # 8. A dispatcher (created in /admin) takes a call on a phone: finds the community,
     #    routes the household, declares a disaster area around the store and lifts it.

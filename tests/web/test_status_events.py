@@ -4,37 +4,15 @@ applicant's status page lists it as delivered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
 from service.notify.signing import verify
 from tests.factories import merchant
-from tests.serving import granian_server
-from tests.web.conftest import open_round_with_panel, submit_application
-from tests.webhook_receiver import Receiver, eventually, receiving
+from tests.web.conftest import WEBHOOK_SECRET, open_round_with_panel, submit_application
+from tests.webhook_receiver import Receiver, eventually
 
 pytestmark = pytest.mark.asyncio
-SECRET = "web-test-secret"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with receiving() as r:
-        yield r
-
-
-@pytest.fixture
-def notifying_server(dsn: str, receiver: Receiver) -> Iterator[str]:
-    env = {
-        "BOAI_TILE_URL": "",
-        "BOAI_WEBHOOK_URL": receiver.url,
-        "BOAI_WEBHOOK_SECRET": SECRET,
-        "BOAI_WEBHOOK_BACKOFF": "0.1",
-    }
-    with granian_server(dsn, **env) as (base, _proc):
-        yield base
 
 
 async def test_status_page_lists_the_delivered_question(
@@ -60,7 +38,7 @@ async def test_status_page_lists_the_delivered_question(
 
     await eventually(delivered, "the webhook delivery")
     [delivery] = receiver.deliveries
-    verify(SECRET, delivery.signature, delivery.body)
+    verify(WEBHOOK_SECRET, delivery.signature, delivery.body)
 
     watched = await open_page()
     page = watched.page
