@@ -24,8 +24,9 @@ from service.chains.storefile import (
     template_csv,
     template_xlsx,
 )
-from service.documents.controller import read_capped
 from service.http.body import body
+from service.http.capped import read_capped
+from service.problems import PayloadTooLarge
 
 _STREAM_CEILING = 64 * 1024 * 1024  # the routes' own cap; the setting is enforced while reading
 APPLICANT_OR_ADMIN = {"roles": ("admin",), "applicant": True}
@@ -33,7 +34,10 @@ PANEL = {"roles": ("reviewer",)}
 
 
 async def _parsed(request: Request) -> Any:
-    data = await read_capped(request, request.app.state.settings.store_file_max_bytes)
+    limit = request.app.state.settings.store_file_max_bytes
+    data = await read_capped(request, limit, PayloadTooLarge(
+        f"A store file may have at most {limit} bytes.",
+        f"门店表过大：不能超过 {limit / 1_048_576:g} MB，请分成几个文件上传。", max_bytes=limit))
     return parse(data, request.headers.get("content-type", ""))
 
 

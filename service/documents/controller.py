@@ -20,36 +20,12 @@ from service.auth.guard import Authenticated
 from service.documents import service as documents
 from service.documents.content import check
 from service.documents.kinds import DOCUMENT_KINDS, KIND_PATTERN
-from service.problems import PayloadTooLarge
+from service.documents.upload import read_document
 
 # The applicant uploads for its own application (admins may act for it); the panel reads.
 UPLOADERS = {"roles": ("admin",), "applicant": True}
 READERS = {"roles": ("admin", "reviewer"), "applicant": True}
 _STREAM_CEILING = 64 * 1024 * 1024  # the route's own cap; the setting is enforced below
-
-
-def _too_large(limit: int) -> PayloadTooLarge:
-    mb = limit / 1_048_576
-    return PayloadTooLarge(
-        f"A document may have at most {limit} bytes.",
-        f"文件过大：每个文件不能超过 {mb:g} MB，请压缩或拍摄清晰度较低的照片后重试。",
-        max_bytes=limit,
-    )
-
-
-async def read_capped(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it passes `limit` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def document_view(application_id: UUID, row: Any) -> dict[str, Any]:
@@ -90,7 +66,7 @@ class DocumentsController(Controller):
         # Who and what first, on a short-lived connection: a slow upload holds none.
         async with pool.acquire() as conn:
             await applications.fetch(conn, application_id, principal)
-        data = await read_capped(request, request.app.state.settings.document_max_bytes)
+        data = await read_document(request)
         checked = check(data, filename, request.headers.get("content-type", ""))
         actor = principal.name if principal.is_staff else applications.APPLICANT_ACTOR
         async with pool.acquire() as conn:

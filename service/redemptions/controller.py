@@ -14,6 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from service.applications.controller import if_match_version
 from service.auth import Authenticated
 from service.http.body import body
+from service.http.capped import read_capped
 from service.problems import BadRequest, FieldError, PayloadTooLarge
 from service.redemptions import monitoring, reports
 from service.redemptions import service as feed_service
@@ -35,22 +36,6 @@ ADMIN = {"roles": ("admin",)}
 READ = {"roles": ("dispatcher", "reviewer")}
 ACT = {"roles": ("dispatcher",)}  # the same people who may change a store's status
 _STREAM_CEILING = 64 * 1024 * 1024  # the route's own cap; the setting is enforced below
-
-
-async def _read_capped(request: Request, limit: int) -> bytes:
-    too_large = PayloadTooLarge(f"A batch may have at most {limit} bytes.",
-                                f"每批数据不能超过 {limit} 字节，请分批发送。", max_bytes=limit)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 class MerchantKeysController(Controller):
@@ -87,7 +72,10 @@ class RedemptionsController(Controller):
                       "are written in one transaction. See README, \"Redemption feed\".")
     async def report(self, request: Request) -> FeedAnswer:
         settings = request.app.state.settings
-        raw = await _read_capped(request, settings.redemption_max_body_bytes)
+        limit = settings.redemption_max_body_bytes
+        raw = await read_capped(request, limit, PayloadTooLarge(
+            f"A batch may have at most {limit} bytes.",
+            f"每批数据不能超过 {limit} 字节，请分批发送。", max_bytes=limit))
         media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         records = parse(media, raw)
         async with request.app.state.pool.acquire() as conn:

@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from service.applications import service as applications
 from service.auth import Authenticated
 from service.documents.content import check
-from service.documents.controller import read_capped
+from service.documents.upload import read_document
 from service.http.body import body
 from service.visits import service
 from service.visits.schemas import SiteVisitIn, TrainingIn
@@ -66,7 +66,7 @@ class VisitsController(Controller):
         pool = request.app.state.pool
         async with pool.acquire() as conn:  # who first; a slow upload holds no connection
             await applications.fetch(conn, application_id, principal)
-        data = await read_capped(request, request.app.state.settings.document_max_bytes)
+        data = await read_document(request)
         checked = check(data, filename, request.headers.get("content-type", ""))
         async with pool.acquire() as conn:
             return await service.store_photo(conn, principal, application_id, checked, data)

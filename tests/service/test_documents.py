@@ -12,7 +12,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from service.app import create_app
-from service.documents.controller import read_capped
+from service.http.capped import read_capped
 from service.problems import PayloadTooLarge
 from service.rounds.repository import assign_reviewer
 from tests.factories import merchant, ngo, open_round
@@ -177,10 +177,11 @@ async def test_size_limit_is_the_documents_own(
 
     # No Content-Length (chunked): refused as soon as the count passes the limit.
     streamed = Streamed(too_big)
+    too_large = PayloadTooLarge("too large", "过大", max_bytes=4_000)
     with pytest.raises(PayloadTooLarge):
-        await read_capped(streamed, 4_000)  # type: ignore[arg-type]
+        await read_capped(streamed, 4_000, too_large)  # type: ignore[arg-type]
     assert streamed.read == 5 < len(streamed.parts)
-    assert await read_capped(Streamed(fits), 4_000) == fits  # type: ignore[arg-type]
+    assert await read_capped(Streamed(fits), 4_000, too_large) == fits  # type: ignore[arg-type]
     assert await stored(conn) == 1
 
 
