@@ -14,6 +14,7 @@ from bench.synth import CORE
 from service.db.queries import load
 
 REGISTRY, DISPATCH, SERVES = load("registry"), load("dispatch"), load("serves")
+REVIEW = load("review")
 _INDEX = re.compile(r"(?:Index Scan|Index Only Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) "
                     r"(\w+)")
 _SEQ = re.compile(r"Seq Scan on (\w+)")
@@ -35,7 +36,7 @@ def queries(day: date, codes: list[str]) -> dict[str, tuple[str, tuple[Any, ...]
                                     (here, [], day, 1000.0, 50, 1)),
         "assign_delivery_pairs": (DISPATCH.assign_delivery_pairs,
                                   ([116.40, 116.45], [39.90, 39.95], [], day, 10)),
-        "network_counts (scoring)": (SERVES.network_counts, (codes, 1000.0, uuid.uuid4(), 2)),
+        "network_counts (scoring)": (REVIEW.network_counts, (codes, 1000.0, uuid.uuid4(), 2)),
     }
 
 
