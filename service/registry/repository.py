@@ -47,17 +47,6 @@ async def change_status(
     return current, status
 
 
-async def serving(conn: asyncpg.Connection, point: Point, categories: list[str] | None,
-                  day: date) -> Rows:
-    return await conn.fetch(SQL.serving_stores, point, categories, day)
-
-
-async def nearest(conn: asyncpg.Connection, point: Point, k: int, categories: list[str] | None,
-                  day: date) -> Rows:
-    # Candidates for the exact re-ranking: enough to absorb sphere/ellipsoid differences.
-    return await conn.fetch(SQL.nearest_stores, point, k, categories, 2 * k + 10, day)
-
-
 COVERAGE_PARTS = 2  # one per core of the database server we measured on
 
 
