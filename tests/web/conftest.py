@@ -144,3 +144,18 @@ def notifying_server(dsn: str, receiver: Receiver) -> Iterator[str]:
     }
     with granian_server(dsn, **env) as (base, _proc):
         yield base
+
+
+async def draw_square_around_chosen_store(page: Page, half_px: int) -> None:
+    """Four disaster-area vertices around the ringed (chosen) store, wherever it is on screen."""
+    await page.get_by_label("添加灾区顶点").check()
+    ring = page.locator("#dispatch-map path.chosen-store")
+    # Visible, not only attached: Leaflet draws a path outside its renderer's bounds as "M0 0".
+    await ring.wait_for(state="visible")
+    await ring.scroll_into_view_if_needed()
+    box = await ring.bounding_box()
+    assert box is not None
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
+        await page.mouse.click(cx + dx * half_px, cy + dy * half_px)
+    await page.locator("#area-status").filter(has_text="4 个顶点").wait_for()

@@ -8,7 +8,11 @@ import pytest
 
 from tests.factories import ZHONGLUBEI, merchant
 from tests.serving import ARTIFACTS
-from tests.web.conftest import open_round_with_panel, submit_application
+from tests.web.conftest import (
+    draw_square_around_chosen_store,
+    open_round_with_panel,
+    submit_application,
+)
 
 pytestmark = pytest.mark.asyncio
 ZLB = "110105013029"  # 团结湖街道中路北社区
@@ -91,20 +95,6 @@ async def _signed_in(server: str, tokens: dict[str, str], watched) -> None:
     await page.locator(f'#coverage-list [data-community="{ZLB}"]').wait_for()
 
 
-async def _draw_square(page, half_px: int) -> None:
-    """Vertices around the ringed (chosen) store, wherever it is on screen now."""
-    await page.get_by_label("添加灾区顶点").check()
-    ring = page.locator("#dispatch-map path.chosen-store")
-    await ring.scroll_into_view_if_needed()
-    box = await ring.bounding_box()
-    assert box is not None
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
-        await page.mouse.click(cx + dx * half_px, cy + dy * half_px)
-    await page.locator("#area-status").filter(has_text="4 个顶点").wait_for()
-    await page.get_by_label("查询此处的服务门店").check()
-
-
 async def test_phone_call_journey_find_route_declare_lift(
     server: str, tokens: dict[str, str], open_page
 ) -> None:
@@ -185,7 +175,8 @@ async def test_phone_call_journey_find_route_declare_lift(
     await watched.screenshot("screens/dispatch-1280")
 
     # a what-if around the store: the reservation would need re-routing; nothing is saved
-    await _draw_square(page, 60)
+    await draw_square_around_chosen_store(page, 60)
+    await page.get_by_label("查询此处的服务门店").check()
     await page.get_by_label("灾区名称").fill("团结湖内涝（演练）")
     await page.get_by_role("button", name="查看影响").click()
     await page.locator("#area-result .what-if").wait_for()

@@ -17,7 +17,7 @@ from service.auth.repository import add_user
 from service.notify.signing import verify
 from tests.factories import credit_code
 from tests.samples import pdf
-from tests.web.conftest import WEBHOOK_SECRET
+from tests.web.conftest import WEBHOOK_SECRET, draw_square_around_chosen_store
 from tests.web.test_review import screens as screens_at
 from tests.web.test_review import sign_in
 from tests.webhook_receiver import Receiver, eventually
@@ -313,15 +313,7 @@ async def test_every_role_finishes_in_the_browser(
     assert "中路北店" in await routed.inner_text()
     await fits(dpage, 375)
 
-    await dpage.get_by_label("添加灾区顶点").check()
-    ring = dpage.locator("#dispatch-map path.chosen-store")
-    await ring.scroll_into_view_if_needed()
-    box = await ring.bounding_box()
-    assert box is not None
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
-        await dpage.mouse.click(cx + dx * 40, cy + dy * 40)
-    await dpage.locator("#area-status").filter(has_text="4 个顶点").wait_for()
+    await draw_square_around_chosen_store(dpage, 40)
     await dpage.get_by_label("宣布灾区并将区内门店标记为受灾").check()
     await dpage.get_by_label("灾区名称").fill("团结湖内涝")
     await dpage.get_by_label("灾区名称").press("Enter")  # declaring takes the button

@@ -281,6 +281,11 @@ document.getElementById("point-form").addEventListener("submit", async (event) =
   clearErrors(form);
   problem.hidden = true;
   const a = r.data;
+  // The map first (the household, the ring on the reserved store), then the answer: when the
+  // answer shows, the map already agrees with it.
+  if (a.crs === tiles.crs) markHousehold(a.household.lon, a.household.lat);
+  if (a.reserved) state.chosen = { id: a.reserved.store_id, text: `已派单：${a.reserved.name}` };
+  await refresh();
   result.replaceChildren(...[
     a.reserved
       ? el("p", { class: "success routed", text: `已派单：${a.reserved.name}，预留今日（${a.reserved.day}）配送 1 单，余量 ${a.reserved.capacity_left}。` })
@@ -289,9 +294,6 @@ document.getElementById("point-form").addEventListener("submit", async (event) =
     el("p", { class: "hint", text: a.ranking ? a.ranking.zh : "" }),
     el("ol", {}, a.options.map(storeItem)),
   ].filter(Boolean));
-  if (a.crs === tiles.crs) markHousehold(a.household.lon, a.household.lat);
-  if (a.reserved) state.chosen = { id: a.reserved.store_id, text: `已派单：${a.reserved.name}` };
-  await refresh();
 });
 
 // A household found by its ref: today's reservations, the map on its point and its store.
