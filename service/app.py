@@ -33,6 +33,7 @@ from service.http.header_limit import HeaderLimitMiddleware
 from service.http.logging import RequestIdMiddleware, configure_logging
 from service.http.openapi import OfflineSwagger, document_problems
 from service.http.ratelimit import SlidingWindow
+from service.http.security_headers import SecurityHeadersMiddleware
 from service.leads.controller import InvitationsController, LeadsController
 from service.notify import lifespan as notify
 from service.organisations.controller import JointRulesController, OrganisationsController
@@ -151,8 +152,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     document_problems(app)
     # Outermost, so unknown routes (answered by the router, outside route middleware)
-    # get a request id and an access line too.
-    app.asgi_handler = RequestIdMiddleware(HeaderLimitMiddleware(app.asgi_handler))
+    # get a request id, an access line and the security headers too.
+    app.asgi_handler = RequestIdMiddleware(
+        SecurityHeadersMiddleware(HeaderLimitMiddleware(app.asgi_handler))
+    )
     app.state.settings = settings
     app.state.limits = Limits.of(settings)
     app.state.tiles = tiles_from(settings)

@@ -303,6 +303,10 @@ async def test_every_route_and_caller(
             cells += 1
             got, want = response.status_code, expected(key, caller)
             cell = f"{key} as {caller}: {got} {response.text[:160]}"
+            if "content-security-policy" not in response.headers:
+                wrong.append(f"{cell} (no Content-Security-Policy)")
+            if response.headers.get("x-content-type-options") != "nosniff":
+                wrong.append(f"{cell} (no X-Content-Type-Options: nosniff)")
             if want is None:
                 if got in (401, 403) or got >= 500:
                     wrong.append(f"{cell} (expected allowed)")

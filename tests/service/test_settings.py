@@ -195,3 +195,23 @@ def test_litestar_deprecations_fail_the_tests() -> None:
 
     with pytest.raises(DeprecationWarning):
         Litestar([old])
+
+
+async def test_answers_outside_the_pages_carry_security_headers(service_dsn: str) -> None:
+    """The pages set their own policy; the Swagger page, the router's own 404 and the API's
+    JSON get one from the middleware, and a page's own policy is not replaced."""
+    async with AsyncTestClient(app=create_app(make_settings(service_dsn))) as c:
+        schema = await c.get("/schema/swagger")
+        unknown = await c.get("/no-such-page")
+        page = await c.get("/apply")
+    assert schema.status_code == 200
+    assert "style-src 'self' 'unsafe-inline'" in schema.headers["content-security-policy"]
+    assert "script-src 'self'" in schema.headers["content-security-policy"]
+    assert unknown.status_code == 404
+    assert unknown.headers["content-security-policy"].startswith("default-src 'none'")
+    assert page.headers.get_list("content-security-policy") == [
+        page.headers["content-security-policy"]
+    ]
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    for answer in (schema, unknown, page):
+        assert answer.headers["x-content-type-options"] == "nosniff"
