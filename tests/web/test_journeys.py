@@ -126,6 +126,7 @@ async def count_submits(page: Page, *forms: str) -> None:
 async def click_label(page: Page, scope, text: str) -> None:
     """Click the map where a (click-through) community label is drawn."""
     label = scope.locator(".community-label", has_text=text)
+    await label.wait_for(state="visible")
     await label.scroll_into_view_if_needed()
     box = await label.bounding_box()
     assert box is not None

@@ -27,7 +27,9 @@ async def screen(page: Page, name: str) -> None:
 
 
 async def marker_centre(page: Page) -> tuple[float, float]:
-    box = await page.locator('.store-map path[fill="#c0262d"]').bounding_box()
+    marker = page.locator('.store-map path[fill="#c0262d"]')
+    await marker.wait_for(state="visible")  # drawn, not only attached (Leaflet's "M0 0")
+    box = await marker.bounding_box()
     assert box is not None
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
