@@ -77,6 +77,9 @@ async def declare_conflict(
 ) -> None:
     await _application(conn, principal, application_id)
     async with conn.transaction():
+        # The application's row lock orders this against a decision counting the reviews:
+        # either the decision sees the conflict, or the conflict comes after the decision.
+        await application_store.lock_application(conn, application_id)
         await repo.declare_conflict(conn, application_id, principal.user_id, reason)
         await audit(conn, application_id, "conflict_declared", principal.name, None, None, reason)
 
@@ -151,6 +154,9 @@ async def decide(
     await require_panel_member(conn, principal, app["round_code"], application_id)
     stores: list[str] = []
     async with conn.transaction():
+        # Locked before the joint rules count the reviews, so a conflict declared meanwhile
+        # (which takes the same lock) cannot slip between the count and the decision.
+        await application_store.lock_application(conn, application_id)
         await require_joint(conn, app, decision.decision)  # no-op for rounds without rules
         version = await applications.transition(
             conn,

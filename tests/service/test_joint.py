@@ -3,13 +3,20 @@ their areas, the quorum, the area scope, site visits, invitations, training."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
+from service.auth.principal import Principal
 from service.auth.repository import add_user
+from service.db.pool import register_codecs
+from service.problems import Conflict
+from service.review import service as review_service
+from service.review.schemas import DecisionIn
 from service.seed.loader import _items
 from service.seed.organisations import load_organisations
 from service.seed.rounds import load_applications, load_network
@@ -418,3 +425,57 @@ async def test_fixtures_load_the_pilot_organisations_idempotently(
     pilot = await conn.fetch("SELECT code FROM communities WHERE is_pilot")
     pilots = {r["code"][:9] for r in pilot}
     assert pilots <= streets
+
+
+async def test_conflict_declared_while_a_decision_counts_is_not_counted(
+    client: AsyncTestClient, conn: asyncpg.Connection, dsn: str, joint: dict[str, Any]
+) -> None:
+    """tjh-1's review makes the quorum; tjh-1 declares a conflict in a transaction still open
+    when the foundation decides. The decision waits for it and then finds the quorum short
+    (without the lock it decided at once, counting a review that no longer counted)."""
+    app = await submit(client, merchant(seed=703, stores=[store("团结湖三店", 116.4661, 39.9302)]))
+    quorum_only = {"required": [], "quorum": 2, "site_visit_required": False}
+    put = await client.put("/api/v1/rounds/beijing-2/joint-rules", headers=joint["admin"],
+                           json=quorum_only)
+    assert put.status_code == 200, put.text
+    await review(client, app, joint["foundation"], 80)
+    await review(client, app, joint["tuanjiehu"], 60)
+    app_id = UUID(app["id"])
+    users = dict(await conn.fetch("SELECT name, id FROM users"))
+    declarer = Principal(token_id=0, name="tjh-1", role="reviewer", user_id=users["tjh-1"],
+                         can_decide=True)
+    decider = Principal(token_id=0, name="reviewer-1", role="reviewer",
+                        user_id=users["reviewer-1"], can_decide=True)
+    version = await conn.fetchval("SELECT version FROM applications WHERE id = $1", app_id)
+
+    declaring, deciding = await asyncpg.connect(dsn), await asyncpg.connect(dsn)
+    try:
+        for c in (declaring, deciding):
+            await register_codecs(c)
+        open_declaration = declaring.transaction()
+        await open_declaration.start()
+        await review_service.declare_conflict(declaring, declarer, app_id, "申请人是我的亲属")
+        decision = asyncio.create_task(review_service.decide(
+            deciding, decider, app_id, DecisionIn(decision="approved", reason="法定人数已满"),
+            version,
+        ))
+        pid = deciding.get_server_pid()
+        for _ in range(400):  # until the decision waits on a lock (or, without one, is done)
+            waits = await conn.fetchval(
+                "SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1", pid
+            )
+            if decision.done() or waits == "Lock":
+                break
+            await asyncio.sleep(0.05)
+        assert not decision.done(), "decided while a conflict declaration was in flight"
+        await open_declaration.commit()
+        with pytest.raises(Conflict) as refused:
+            await decision
+    finally:
+        await declaring.close()
+        await deciding.close()
+    missing = refused.value.extensions["missing"]
+    assert [m["code"] for m in missing] == ["quorum"] and missing[0]["have"] == 1
+    assert await conn.fetchval("SELECT status FROM applications WHERE id = $1", app_id) != (
+        "approved"
+    )
