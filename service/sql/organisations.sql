@@ -70,12 +70,11 @@ SELECT EXISTS (SELECT 1 FROM rounds WHERE code = $1);
 
 -- name: counted_reviews
 -- The application's reviews that count (no conflict declared), with the organisation
--- each reviewer belongs to now.
+-- each was written for (migration 0026), not the reviewer's membership today.
 SELECT u.name AS reviewer, r.scores, o.code AS org_code, o.name AS org_name, o.kind,
        o.communities, o.streets
 FROM reviews r JOIN users u ON u.id = r.user_id
-LEFT JOIN organisation_members m ON m.user_id = r.user_id
-LEFT JOIN organisations o ON o.id = m.organisation_id
+LEFT JOIN organisations o ON o.id = r.organisation_id
 WHERE r.application_id = $1
   AND NOT EXISTS (SELECT 1 FROM conflicts c
                   WHERE c.application_id = r.application_id AND c.user_id = r.user_id)
@@ -84,8 +83,7 @@ ORDER BY u.name;
 -- name: org_reviews_in_round
 SELECT r.application_id, o.code AS org_code, o.name AS org_name, o.kind, r.scores
 FROM reviews r JOIN applications a ON a.id = r.application_id
-JOIN organisation_members m ON m.user_id = r.user_id
-JOIN organisations o ON o.id = m.organisation_id
+JOIN organisations o ON o.id = r.organisation_id
 WHERE a.round_code = $1
   AND NOT EXISTS (SELECT 1 FROM conflicts c
                   WHERE c.application_id = r.application_id AND c.user_id = r.user_id);

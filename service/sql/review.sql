@@ -57,9 +57,13 @@ ON CONFLICT (application_id, user_id) DO UPDATE SET reason = EXCLUDED.reason;
 SELECT EXISTS (SELECT 1 FROM conflicts WHERE application_id = $1 AND user_id = $2);
 
 -- name: upsert_review
-INSERT INTO reviews (application_id, user_id, scores, comment) VALUES ($1, $2, $3, $4)
+-- The review speaks for the reviewer's organisation at the time of writing (or amending).
+INSERT INTO reviews (application_id, user_id, scores, comment, organisation_id)
+VALUES ($1, $2, $3, $4,
+        (SELECT organisation_id FROM organisation_members WHERE user_id = $2))
 ON CONFLICT (application_id, user_id) DO UPDATE SET
-    scores = EXCLUDED.scores, comment = EXCLUDED.comment, updated_at = now()
+    scores = EXCLUDED.scores, comment = EXCLUDED.comment,
+    organisation_id = EXCLUDED.organisation_id, updated_at = now()
 RETURNING (xmax = 0) AS created;
 
 -- name: reviews_of

@@ -479,3 +479,27 @@ async def test_conflict_declared_while_a_decision_counts_is_not_counted(
     assert await conn.fetchval("SELECT status FROM applications WHERE id = $1", app_id) != (
         "approved"
     )
+
+
+async def test_a_review_counts_for_the_organisation_it_was_written_for(
+    client: AsyncTestClient, joint: dict[str, Any]
+) -> None:
+    """tjh-1 reviews for Tuanjiehu's street office and then moves to the foundation: the
+    review still stands for the street office (before: it moved with its reviewer)."""
+    app = await submit(client, merchant(seed=704, stores=[store("团结湖四店", 116.4663, 39.9299)]))
+    rules = {"required": [{"kind": "street_office", "per_community": True}], "quorum": 1,
+             "site_visit_required": False}
+    put = await client.put("/api/v1/rounds/beijing-2/joint-rules", headers=joint["admin"],
+                           json=rules)
+    assert put.status_code == 200, put.text
+    await review(client, app, joint["tuanjiehu"], 60)
+    moved = await client.put("/api/v1/organisations/programme-foundation/members/tjh-1",
+                             headers=joint["admin"])
+    assert moved.status_code == 200, moved.text
+    status = await client.get(f"/api/v1/applications/{app['id']}/joint-status",
+                              headers=joint["foundation"])
+    assert status.status_code == 200, status.text
+    assert status.json()["missing"] == []
+    assert status.json()["reviews"] == [
+        {"reviewer": "tjh-1", "organisation": "tuanjiehu-street", "kind": "street_office"}
+    ]
