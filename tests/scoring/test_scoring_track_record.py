@@ -50,3 +50,46 @@ def test_the_score_follows_the_record_with_its_evidence() -> None:
 def test_a_part_cannot_exceed_its_whole() -> None:
     with pytest.raises(ValueError):
         TrackRecord(reservations=1, fulfilled=2, records=0, timely=0, violations=0)
+
+
+@pytest.mark.parametrize(
+    ("record", "score"),
+    [
+        # only reports, nobody routed yet: nothing unfulfilled, every report on time
+        (TrackRecord(0, 0, 10, 10, 0), 100.0),
+        (TrackRecord(0, 0, 1, 1, 0), 100.0),
+        # routed, never reported: fulfilment and timeliness both zero, no violations
+        (TrackRecord(4, 0, 0, 0, 0), 30.0),
+        (TrackRecord(1, 1, 0, 0, 0), 70.0),
+        # one violation of the five that take all its points
+        (TrackRecord(10, 10, 10, 10, 1), 40 + 30 + 30 * 0.8),
+    ],
+)
+def test_a_record_with_one_side_empty_is_still_history(record: TrackRecord, score: float) -> None:
+    c = card(replace(FACTS, track_record=record)).criterion("track_record")
+    assert c.facts["history"] is True
+    assert c.score == pytest.approx(score)
+
+
+def test_the_evidence_names_every_fact_and_its_points_to_a_tenth() -> None:
+    c = card(replace(FACTS, track_record=TrackRecord(3, 1, 7, 3, 1))).criterion("track_record")
+    assert c.facts == {
+        "history": True, "reservations": 3, "fulfilled": 1, "records": 7, "timely": 3,
+        "violations": 1, "points": {"fulfilled": 13.3, "timely": 12.9, "violations": 24.0},
+    }
+    assert c.score == round(40 / 3 + 30 * 3 / 7 + 24, 2)  # scores are kept to a hundredth
+
+
+@pytest.mark.parametrize(
+    "field", ["reservations", "fulfilled", "records", "timely", "violations"]
+)
+def test_no_count_may_be_negative(field: str) -> None:
+    counts = {"reservations": 5, "fulfilled": 0, "records": 5, "timely": 0, "violations": 0}
+    with pytest.raises(ValueError, match=rf"^TrackRecord\.{field} must be >= 0, got -1$"):
+        TrackRecord(**{**counts, field: -1})
+
+
+def test_the_whole_bounds_each_part_with_a_message() -> None:
+    for parts in ({"fulfilled": 2, "timely": 0}, {"fulfilled": 0, "timely": 2}):
+        with pytest.raises(ValueError, match=r"^TrackRecord: a part cannot exceed its whole$"):
+            TrackRecord(reservations=1, records=1, violations=0, **parts)
