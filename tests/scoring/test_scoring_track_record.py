@@ -58,6 +58,7 @@ def test_a_part_cannot_exceed_its_whole() -> None:
         # only reports, nobody routed yet: nothing unfulfilled, every report on time
         (TrackRecord(0, 0, 10, 10, 0), 100.0),
         (TrackRecord(0, 0, 1, 1, 0), 100.0),
+        (TrackRecord(0, 0, 10, 5, 0), 40 + 15 + 30),
         # routed, never reported: fulfilment and timeliness both zero, no violations
         (TrackRecord(4, 0, 0, 0, 0), 30.0),
         (TrackRecord(1, 1, 0, 0, 0), 70.0),
