@@ -290,10 +290,12 @@ async def test_change_requests_change_the_registry_only_when_approved(
 
     async def decide(request_id: str, decision: str, reason: str) -> dict:
         response = await client.post(
-            f"/api/v1/change-requests/{request_id}/decision", headers=reviewer,
+            f"/api/v1/change-requests/{request_id}/decision",
+            headers={**reviewer, "If-Match": '"1"'},
             json={"decision": decision, "reason": reason},
         )
         assert response.status_code == 200, response.text
+        assert response.headers["etag"] == '"2"'
         return response.json()
 
     # New branches: pending until approved, then in the registry.
@@ -309,8 +311,8 @@ async def test_change_requests_change_the_registry_only_when_approved(
     assert await conn.fetchval("SELECT count(*) FROM stores") == 3
     assert await conn.fetchval("SELECT count(*) FROM stores WHERE name = '新开三店'") == 1
     again = await client.post(
-        f"/api/v1/change-requests/{added.json()['id']}/decision", headers=reviewer,
-        json={"decision": "approved", "reason": "重复"},
+        f"/api/v1/change-requests/{added.json()['id']}/decision",
+        headers={**reviewer, "If-Match": '"2"'}, json={"decision": "approved", "reason": "重复"},
     )
     assert again.status_code == 409
 
