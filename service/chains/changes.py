@@ -57,8 +57,13 @@ def view(row: asyncpg.Record) -> dict[str, Any]:
 
 
 def pending_view(row: asyncpg.Record) -> dict[str, Any]:
+    """A request as the panel weighs it: the merchant, and the store as it is now."""
+    now = None if row["store_id"] is None else {
+        "name": row["store_name"], "daily_capacity": row["store_daily_capacity"],
+        "radius_m": row["store_radius_m"], "opening_hours": row["store_opening_hours"],
+    }
     return {**view(row), "legal_name": row["legal_name"], "round_code": row["round_code"],
-            "store_name": row["store_name"]}
+            "store_name": row["store_name"], "store_now": now}
 
 
 async def _reservations_today(conn: asyncpg.Connection, store_id: UUID) -> list[dict[str, Any]]:
@@ -228,5 +233,8 @@ async def pending(
             await applications.fetch(conn, row["application_id"], principal)
         except NotFound:  # outside the reader's area: as if it did not exist
             continue
-        out.append(pending_view(row))
+        item = pending_view(row)
+        if row["kind"] == "close_store" and row["store_id"] is not None:
+            item["reservations_today"] = await _reservations_today(conn, row["store_id"])
+        out.append(item)
     return out

@@ -100,6 +100,6 @@ ORDER BY id DESC
 LIMIT 1;
 
 -- name: registry_stores
-SELECT id, name, address, status FROM stores
+SELECT id, name, address, status, daily_capacity, radius_m, opening_hours FROM stores
 WHERE application_id = $1
 ORDER BY created_at, name;

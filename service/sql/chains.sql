@@ -45,7 +45,9 @@ FROM store_change_requests WHERE application_id = $1 ORDER BY created_at;
 -- Every change request waiting for the panel, oldest first, with its merchant and store.
 SELECT c.id, c.application_id, c.kind, c.store_id, c.payload, c.reason, c.status,
        c.requested_by, c.decided_by, c.decision_reason, c.created_at, c.decided_at, c.version,
-       c.decided_rule, a.legal_name, a.round_code, s.name AS store_name
+       c.decided_rule, a.legal_name, a.round_code, s.name AS store_name,
+       s.daily_capacity AS store_daily_capacity, s.radius_m AS store_radius_m,
+       s.opening_hours AS store_opening_hours
 FROM store_change_requests c
 JOIN applications a ON a.id = c.application_id
 LEFT JOIN stores s ON s.id = c.store_id
