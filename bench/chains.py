@@ -46,7 +46,7 @@ async def _copy_only(conn, application_id: uuid.UUID, body: dict) -> float:
         (uuid.uuid4(), application_id, i, p.store.name, p.store.address, list(p.store.categories),
          p.till_must_block, _srid(_point(p)), p.location_input, p.store.delivery.home_delivery,
          p.store.delivery.radius_m, _srid(p.zone), p.store.delivery.daily_capacity,
-         p.store.delivery.emergency_24h, p.store.delivery.mobility_assist)
+         p.store.delivery.emergency_24h, p.store.delivery.mobility_assist, p.store.opening_hours)
         for i, p in enumerate(prepared)
     ]
     started = time.perf_counter()

@@ -62,6 +62,18 @@ class PriorityWeights(_Frozen):
         _require_positive_sum(self)
 
 
+class ChangeRules(_Frozen):
+    """Changes after approval that the system approves without the panel, when they pass
+    every gate (service/chains/autorules.py). Off unless the round says so; closing a branch
+    and changing opening hours always go to the panel."""
+
+    # New branches, each passing the gates and bringing a pilot community nearer its target k.
+    auto_add_stores: bool = False
+    # A delivering store's capacity or radius raised, at most by this factor.
+    auto_increases: bool = False
+    max_increase_factor: Annotated[float, Meta(ge=1, le=10)] = 2.0
+
+
 class GateSettings(_Frozen):
     require_wechat_pay: bool = True
     require_eligible_category: bool = True
@@ -94,6 +106,7 @@ class Rubric(_Frozen):
     contested_spread: NonNeg = 20.0
     # The automatic scorecard counts as this many reviewers in the panel mean (see panel.py).
     panel_auto_weight: NonNeg = 1.0
+    change_rules: ChangeRules = msgspec.field(default_factory=ChangeRules)
 
     def to_dict(self) -> dict[str, Any]:
         return rubric_to_dict(self)

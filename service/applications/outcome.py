@@ -84,7 +84,9 @@ async def decision_view(
     if status == "approved" and kind == "merchant":
         view["till_must_block"] = excluded_categories()
         view["registry_stores"] = [
-            {"id": str(r["id"]), "name": r["name"], "address": r["address"], "status": r["status"]}
+            {"id": str(r["id"]), "name": r["name"], "address": r["address"], "status": r["status"],
+             "daily_capacity": r["daily_capacity"], "radius_m": r["radius_m"],
+             "opening_hours": r["opening_hours"]}
             for r in await repo.registry_stores(conn, application_id)
         ]
     return view

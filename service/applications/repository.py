@@ -17,7 +17,7 @@ SQL = load("applications")
 _STORE_COLUMNS = (
     "id", "application_id", "ordinal", "name", "address", "categories", "till_must_block",
     "location", "location_input", "home_delivery", "radius_m", "zone", "daily_capacity",
-    "emergency_24h", "mobility_assist",
+    "emergency_24h", "mobility_assist", "opening_hours",
 )
 
 
@@ -56,6 +56,7 @@ async def insert_stores(
                 d.daily_capacity,
                 d.emergency_24h,
                 d.mobility_assist,
+                p.store.opening_hours,
             )
         )
     if rows:

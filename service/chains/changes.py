@@ -1,8 +1,10 @@
 """Changes after approval: an approved merchant asks to add branches, close one, or change a
 store's capacity, delivery radius or opening hours. Each request has its own small review by
-the round's panel; the registry changes only when it is approved, in the same transaction
-as the decision and its audit rows. Closing a branch lists today's open reservations there,
-the households a dispatcher must re-route."""
+the round's panel (with If-Match: two reviewers cannot both decide it), or at once by the
+round's rules when one fires (service/chains/autorules.py; decided by 'system', the rule
+recorded); the registry changes only when it is approved, in the same transaction as the
+decision and its audit rows. Closing a branch lists today's open reservations there, the
+households a dispatcher must re-route."""
 
 from __future__ import annotations
 
@@ -18,13 +20,19 @@ from service.applications.limits import limits
 from service.applications.repository import audit, insert_stores
 from service.applications.stores import prepare
 from service.auth.principal import Principal
-from service.chains import repository
+from service.chains import autorules, repository
 from service.chains.schemas import ChangeDecisionIn, ChangeRequestIn, StoreUpdate
 from service.chains.service import enter_registry
-from service.problems import Conflict, FieldError, Forbidden, NotFound, invalid
+from service.problems import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PreconditionFailed,
+    invalid,
+)
 from service.registry import repository as registry
 from service.registry.places import service_day
-from service.review.panel import require_panel_member
+from service.review.panel import require_decider, require_panel_member
 
 SQL = repository.SQL
 
@@ -43,7 +51,19 @@ def view(row: asyncpg.Record) -> dict[str, Any]:
         "decision_reason": row["decision_reason"],
         "created_at": row["created_at"].isoformat(),
         "decided_at": row["decided_at"].isoformat() if row["decided_at"] else None,
+        "decided_rule": row["decided_rule"],
+        "version": row["version"],
     }
+
+
+def pending_view(row: asyncpg.Record) -> dict[str, Any]:
+    """A request as the panel weighs it: the merchant, and the store as it is now."""
+    now = None if row["store_id"] is None else {
+        "name": row["store_name"], "daily_capacity": row["store_daily_capacity"],
+        "radius_m": row["store_radius_m"], "opening_hours": row["store_opening_hours"],
+    }
+    return {**view(row), "legal_name": row["legal_name"], "round_code": row["round_code"],
+            "store_name": row["store_name"], "store_now": now}
 
 
 async def _reservations_today(conn: asyncpg.Connection, store_id: UUID) -> list[dict[str, Any]]:
@@ -55,8 +75,12 @@ async def _reservations_today(conn: asyncpg.Connection, store_id: UUID) -> list[
     ]
 
 
-async def _check(conn: asyncpg.Connection, application_id: UUID, change: ChangeRequestIn) -> None:
+async def _check(
+    conn: asyncpg.Connection, application_id: UUID, change: ChangeRequestIn
+) -> asyncpg.Record | None:
+    """Refuses what cannot be asked (422, every problem at once); the store it names."""
     errors: list[FieldError] = []
+    store = None
     if change.kind == "add_stores":
         existing = len(await repository.store_ids(conn, application_id))
         if not change.stores:
@@ -67,7 +91,6 @@ async def _check(conn: asyncpg.Connection, application_id: UUID, change: ChangeR
                 "/stores", "too_many", f"At most {limits().max_stores} stores per application",
                 f"每份申请最多 {limits().max_stores} 家门店（已有 {existing} 家）"))
     else:
-        store = None
         if change.store_id is None:
             errors.append(FieldError("/store_id", "required", "This field is required",
                                      "请选择门店"))
@@ -93,6 +116,7 @@ async def _check(conn: asyncpg.Connection, application_id: UUID, change: ChangeR
                     f"配送半径最多 {limits().max_delivery_reach_m:,.0f} 米"))
     if errors:
         raise invalid(errors)
+    return store
 
 
 async def request_change(
@@ -104,8 +128,9 @@ async def request_change(
             "Only an approved merchant asks for changes to its stores.",
             "只有已通过的商家可以申请门店变更。",
         )
-    await _check(conn, application_id, change)
+    store = await _check(conn, application_id, change)
     actor = principal.name if principal.is_staff else applications.APPLICANT_ACTOR
+    applied: dict[str, Any] = {}
     async with conn.transaction():
         row = await conn.fetchrow(
             SQL.insert_change_request, application_id, change.kind, change.store_id,
@@ -113,7 +138,12 @@ async def request_change(
         )
         await audit(conn, application_id, "change_requested", actor, None, None, change.reason,
                     details={"change_request_id": str(row["id"]), "kind": change.kind})
-    result = view(row)
+        rule = await autorules.fired(conn, app, change, store)
+        if rule is not None:
+            applied = await _decide(conn, app, row, "approved", autorules.SYSTEM, rule.reason,
+                                    rule.rule)
+            row = await conn.fetchrow(SQL.lock_change_request, row["id"])
+    result = {**view(row), **applied}
     if change.kind == "close_store" and change.store_id is not None:
         result["reservations_today"] = await _reservations_today(conn, change.store_id)
     return result
@@ -144,20 +174,35 @@ async def _apply(
     c = change.changes or StoreUpdate()
     zone = geodesic_circle(store["geom"].x, store["geom"].y, c.radius_m) if c.radius_m else None
     await conn.execute(SQL.update_registry_store, change.store_id, c.daily_capacity, c.radius_m,
-                       zone)
+                       zone, c.opening_hours)
+    changed = {k: v for k, v in msgspec.to_builtins(c).items() if v is not None}  # asked for
     await conn.execute(SQL.insert_store_audit, str(change.store_id), "store_changed", actor,
                        reason, {"change_request_id": str(row["id"]),
-                                "before": {"daily_capacity": store["daily_capacity"],
-                                           "radius_m": store["radius_m"]},
-                                "after": msgspec.to_builtins(c)})
+                                "before": {k: store[k] for k in changed},
+                                "after": changed})
     return {}
 
 
-async def decide_change(
-    conn: asyncpg.Connection, principal: Principal, request_id: UUID, decision: ChangeDecisionIn
+async def _decide(
+    conn: asyncpg.Connection, app: asyncpg.Record, row: asyncpg.Record, decision: str,
+    actor: str, reason: str, rule: str | None = None,
 ) -> dict[str, Any]:
-    if not principal.can_decide:
-        raise Forbidden("You may review but not decide.", "您没有作出决定的权限。")
+    """Record the decision, change the registry when approved, and audit both (in the
+    caller's transaction, the request row locked)."""
+    await conn.execute(SQL.decide_change_request, row["id"], decision, actor, reason, rule)
+    applied = (await _apply(conn, app, row, actor, reason) if decision == "approved" else {})
+    details = {"change_request_id": str(row["id"]), "kind": row["kind"], "decision": decision}
+    if rule is not None:
+        details["rule"] = rule
+    await audit(conn, app["id"], "change_decided", actor, None, None, reason, details=details)
+    return applied
+
+
+async def decide_change(
+    conn: asyncpg.Connection, principal: Principal, request_id: UUID, decision: ChangeDecisionIn,
+    if_match: int | None,
+) -> dict[str, Any]:
+    require_decider(principal, if_match)
     async with conn.transaction():
         row = await conn.fetchrow(SQL.lock_change_request, request_id)
         if row is None:
@@ -167,12 +212,29 @@ async def decide_change(
         if row["status"] != "pending":
             raise Conflict(f"The change request is already {row['status']}.",
                            "该变更申请已有结论。")
-        await conn.execute(SQL.decide_change_request, request_id, decision.decision,
-                           principal.name, decision.reason)
-        applied = (await _apply(conn, app, row, principal.name, decision.reason)
-                   if decision.decision == "approved" else {})
-        await audit(conn, app["id"], "change_decided", principal.name, None, None,
-                    decision.reason, details={"change_request_id": str(request_id),
-                                              "kind": row["kind"], "decision": decision.decision})
+        if row["version"] != if_match:
+            raise PreconditionFailed(
+                "The change request changed since you read it; reload it.",
+                "该变更申请已有更新，请刷新后再决定。",
+            )
+        applied = await _decide(conn, app, row, decision.decision, principal.name,
+                                decision.reason)
         row = await conn.fetchrow(SQL.lock_change_request, request_id)
     return {**view(row), **applied}
+
+
+async def pending(
+    conn: asyncpg.Connection, principal: Principal, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Change requests waiting for a decision, of the applications the reader may see."""
+    out = []
+    for row in await conn.fetch(SQL.pending_change_requests, limit):
+        try:
+            await applications.fetch(conn, row["application_id"], principal)
+        except NotFound:  # outside the reader's area: as if it did not exist
+            continue
+        item = pending_view(row)
+        if row["kind"] == "close_store" and row["store_id"] is not None:
+            item["reservations_today"] = await _reservations_today(conn, row["store_id"])
+        out.append(item)
+    return out

@@ -177,13 +177,22 @@ class ChangeRequestsController(Controller):
         "/{request_id:uuid}/decision",
         opt=PANEL,
         status_code=HTTP_200_OK,
-        summary="Approve (the registry changes) or reject a change request",
+        summary="Approve (the registry changes) or reject a change request (If-Match required)",
     )
     async def decide(
         self, request: Request, request_id: FromPath[UUID],
         data: JSONBody[ChangeDecisionIn], principal: Authenticated,
-    ) -> dict[str, Any]:
+    ) -> Response[dict[str, Any]]:
         async with request.app.state.pool.acquire() as conn:
-            return await changes.decide_change(
-                conn, principal, request_id, body(request, ChangeDecisionIn)
+            result = await changes.decide_change(
+                conn, principal, request_id, body(request, ChangeDecisionIn),
+                if_match_version(request),
             )
+        return Response(result, headers={"ETag": f'"{result["version"]}"'})
+
+    @get("/", opt=PANEL, summary="Change requests waiting for the panel (each with its version)")
+    async def pending(
+        self, request: Request, principal: Authenticated
+    ) -> list[dict[str, Any]]:
+        async with request.app.state.pool.acquire() as conn:
+            return await changes.pending(conn, principal)

@@ -173,7 +173,7 @@ async def enter_registry(conn: asyncpg.Connection, app: asyncpg.Record) -> list[
             home_delivery=s["home_delivery"], radius_m=s["radius_m"], zone=s["zone"],
             daily_capacity=s["daily_capacity"], emergency_24h=s["emergency_24h"],
             mobility_assist=s["mobility_assist"], application_id=app["id"],
-            application_store_id=s["id"],
+            application_store_id=s["id"], opening_hours=s["opening_hours"],
         ))))
     return ids
 

@@ -148,7 +148,7 @@ class RegistryIndex:
                 "address": r["address"], "categories": list(r["categories"]),
                 "lon": round(x, 7), "lat": round(y, 7), "home_delivery": r["home_delivery"],
                 "emergency_24h": r["emergency_24h"], "mobility_assist": r["mobility_assist"],
-                "daily_capacity": r["daily_capacity"],
+                "daily_capacity": r["daily_capacity"], "opening_hours": r["opening_hours"],
             })[:-1]
             cache[i] = head
         return head

@@ -42,6 +42,7 @@ class RegistryStoreIn(msgspec.Struct):
     application_id: UUID | None = None
     application_store_id: UUID | None = None
     status: str = "active"
+    opening_hours: str | None = None  # as the application gave them, e.g. "07:00-22:00"
 
 
 Reason = Annotated[str, Meta(min_length=1, max_length=500)]
@@ -68,6 +69,7 @@ class StoreSummary(msgspec.Struct):
     mobility_assist: bool
     daily_capacity: int
     capacity_left: int
+    opening_hours: str | None = None
 
 
 class CommunityRef(msgspec.Struct):
@@ -135,6 +137,7 @@ class StoreDetail(msgspec.Struct):
     emergency_24h: bool
     mobility_assist: bool
     daily_capacity: int
+    opening_hours: str | None
     status: str
     status_reason: str
     status_changed_by: str | None

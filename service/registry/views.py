@@ -55,7 +55,8 @@ def store_detail(row: asyncpg.Record, history: list[asyncpg.Record], day: Any,
 
 # The stores columns an exported feature carries as properties, in this order.
 FEATURE_COLUMNS = ("name", "merchant_name", "address", "categories", "home_delivery", "radius_m",
-                   "emergency_24h", "mobility_assist", "daily_capacity", "status", "status_reason")
+                   "emergency_24h", "mobility_assist", "daily_capacity", "opening_hours", "status",
+                   "status_reason")
 
 
 def store_features(row: asyncpg.Record, crs: CrsName, layer: str) -> list[dict[str, Any]]:

@@ -89,6 +89,7 @@ async def add_store(conn: asyncpg.Connection, store: RegistryStoreIn) -> UUID:
             store.mobility_assist,
             store.daily_capacity,
             store.status,
+            store.opening_hours,
         )
         if store_id is None:  # already registered from this application store
             return await repo.store_id_by_application_store(conn, store.application_store_id)

@@ -136,6 +136,7 @@ async def enter_registry(conn: asyncpg.Connection, application: asyncpg.Record) 
             radius_m=s["radius_m"],
             application_id=application["id"],
             application_store_id=s["id"],
+            opening_hours=s["opening_hours"],
             **store_fields(s),
         )
         ids.append(str(await add_store(conn, store)))

@@ -44,7 +44,8 @@ FROM applications WHERE id = $1 FOR UPDATE;
 
 -- name: get_stores
 SELECT id, ordinal, name, address, categories, till_must_block, location, location_input,
-       home_delivery, radius_m, zone, daily_capacity, emergency_24h, mobility_assist
+       home_delivery, radius_m, zone, daily_capacity, emergency_24h, mobility_assist,
+       opening_hours
 FROM application_stores WHERE application_id = $1 ORDER BY ordinal;
 
 -- name: update_application
@@ -99,6 +100,6 @@ ORDER BY id DESC
 LIMIT 1;
 
 -- name: registry_stores
-SELECT id, name, address, status FROM stores
+SELECT id, name, address, status, daily_capacity, radius_m, opening_hours FROM stores
 WHERE application_id = $1
 ORDER BY created_at, name;

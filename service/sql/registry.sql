@@ -10,10 +10,10 @@
 INSERT INTO stores (application_id, application_store_id, merchant_name, name, address,
                     categories, geom, zone, radius_m, home_delivery, emergency_24h,
                     mobility_assist, daily_capacity, status, status_reason, status_changed_by,
-                    status_changed_at)
+                    status_changed_at, opening_hours)
 VALUES ($1, $2, $3, $4, $5, $6, ST_SetSRID($7::geometry, 4326),
         ST_Multi(ST_SetSRID($8::geometry, 4326)), $9, $10, $11, $12, $13, $14,
-        'registered', 'registry', now())
+        'registered', 'registry', now(), $15)
 ON CONFLICT (application_store_id) DO NOTHING
 RETURNING id;
 

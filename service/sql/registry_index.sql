@@ -9,7 +9,7 @@ SELECT version FROM registry_version;
 -- name: index_stores
 SELECT s.id, s.name, s.merchant_name, s.address, s.categories, ST_X(s.geom) AS lon,
        ST_Y(s.geom) AS lat, s.home_delivery, s.emergency_24h, s.mobility_assist,
-       s.daily_capacity, CASE WHEN s.home_delivery THEN s.zone END AS zone
+       s.daily_capacity, s.opening_hours, CASE WHEN s.home_delivery THEN s.zone END AS zone
 FROM stores s
 WHERE s.status = 'active'
 ORDER BY s.id;

@@ -95,6 +95,7 @@ ACCESS: dict[str, frozenset[str]] = {
         {"reviewer", "admin", "own"}
     ),
     "POST /api/v1/change-requests/{request_id}/decision": frozenset({"reviewer", "admin"}),
+    "GET /api/v1/change-requests": frozenset({"reviewer", "admin"}),
     # rounds
     "GET /api/v1/rounds": STAFF,
     "POST /api/v1/rounds": frozenset({"admin"}),

@@ -155,10 +155,39 @@ async def test_row_limit(client: AsyncTestClient) -> None:
     assert "2000" in response.json()["errors"][0]["detail_zh"]
 
 
-async def test_thousand_store_application_is_accepted_and_scored(
+# (column index, bad value, its header): one bad cell each, spread over the file.
+_BAD_CELLS = [(3, "北纬39度", "纬度"), (6, "也许", "送货上门"), (4, "火星", "坐标系"),
+              (0, "", "门店名称")]
+
+
+async def test_thousand_row_xlsx_with_twenty_bad_cells_then_fixed_and_scored(
     client: AsyncTestClient, conn: asyncpg.Connection, tokens: dict[str, str]
 ) -> None:
-    app = await submit(client, merchant(seed=41, stores=chain_stores(1_000)))
+    app = await submit(client, merchant(seed=40))
+    own = bearer(app["applicant_token"])
+    rows = [row(s) for s in chain_stores(1_000)]
+    expected = set()
+    for n in range(20):
+        i = 17 + n * 49  # a data row; the file's row is i + 2 (the header is row 1)
+        column, value, header = _BAD_CELLS[n % len(_BAD_CELLS)]
+        rows[i][column] = value
+        expected.add(f"第 {i + 2} 行「{header}」")
+    bad = xlsx_from_rows([HEADER, *rows])
+    for response in (await client.post(CHECK, content=bad),
+                     await client.put(f"{app['status_url']}/stores", content=bad, headers=own)):
+        assert response.status_code == 422, response.text
+        errors = response.json()["errors"]
+        assert len(errors) == 20
+        assert {e["detail_zh"].split("：", 1)[0] for e in errors} == expected
+        assert all(e["detail_en"].startswith("Row ") and e["pointer"].startswith("/stores/")
+                   for e in errors)
+    assert await store_count(conn, app["id"]) == 1  # nothing stored by half
+
+    # The same file with the twenty cells fixed: read, then submitted as a new application.
+    fixed = await client.post(CHECK, content=xlsx_from_rows(
+        [HEADER, *[row(s) for s in chain_stores(1_000)]]))
+    assert fixed.status_code == 200 and fixed.json()["count"] == 1_000
+    app = await submit(client, merchant(seed=41, stores=fixed.json()["stores"]))
     assert await store_count(conn, app["id"]) == 1_000
     card = await client.get(f"{app['status_url']}/scorecard", headers=bearer(tokens["reviewer"]))
     assert card.status_code == 200 and card.json()["served_communities"]
@@ -290,10 +319,12 @@ async def test_change_requests_change_the_registry_only_when_approved(
 
     async def decide(request_id: str, decision: str, reason: str) -> dict:
         response = await client.post(
-            f"/api/v1/change-requests/{request_id}/decision", headers=reviewer,
+            f"/api/v1/change-requests/{request_id}/decision",
+            headers={**reviewer, "If-Match": '"1"'},
             json={"decision": decision, "reason": reason},
         )
         assert response.status_code == 200, response.text
+        assert response.headers["etag"] == '"2"'
         return response.json()
 
     # New branches: pending until approved, then in the registry.
@@ -309,8 +340,8 @@ async def test_change_requests_change_the_registry_only_when_approved(
     assert await conn.fetchval("SELECT count(*) FROM stores") == 3
     assert await conn.fetchval("SELECT count(*) FROM stores WHERE name = '新开三店'") == 1
     again = await client.post(
-        f"/api/v1/change-requests/{added.json()['id']}/decision", headers=reviewer,
-        json={"decision": "approved", "reason": "重复"},
+        f"/api/v1/change-requests/{added.json()['id']}/decision",
+        headers={**reviewer, "If-Match": '"2"'}, json={"decision": "approved", "reason": "重复"},
     )
     assert again.status_code == 409
 

@@ -63,6 +63,7 @@ async def test_gap_turns_covered_and_household_is_routed(
     await page.get_by_role("button", name="查询服务门店").click()
     await page.locator("#serving-list").filter(has_text="能送货到此处的门店：1 家").wait_for()
     assert await page.locator("#serving-list .store-option").count() == 1
+    assert "营业时间 07:00-22:00" in await page.locator("#serving-list .store-option").inner_text()
     await page.get_by_label("粮油").check()
     await page.get_by_label("住户编号（可选）").fill("ZLB-0001")
     await page.get_by_role("button", name="派单并预留今日配送").click()

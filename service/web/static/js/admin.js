@@ -18,6 +18,8 @@ const RUBRIC_ZH = {
   people_per_100_households_half: "每百户人员半分数", contested_spread: "意见分歧阈值", panel_auto_weight: "自动得分在评审组中的权重",
   residents: "居民", elderly: "老年人", elderly_alone: "独居老人", disabled: "残障人士", mothers_infants: "母婴", children: "儿童",
   require_wechat_pay: "须有微信支付商户号", require_eligible_category: "须经营可用券品类", max_distance_to_pilot_m: "距试点社区最远（米）",
+  change_rules: "门店变更自动通过", auto_add_stores: "新增分店通过门槛且增加覆盖", auto_increases: "配送门店提高配送能力或半径",
+  max_increase_factor: "最多提高到原来的倍数",
 };
 const api_ = (method, path, body) => api(method, path, { token: state.token, body });
 

@@ -221,7 +221,7 @@ function storeItem(s) {
   return el("li", { class: "store-option", "data-store-id": s.id },
     el("strong", { text: s.name }), ` ${s.merchant_name} · ${fmt(s.distance_m, 0)} 米 · 今日余量 ${s.capacity_left}`,
     s.emergency_24h ? " · 24 小时应急" : "", s.mobility_assist ? " · 助行动不便者" : "",
-    el("p", { class: "hint", text: cats }));
+    el("p", { class: "hint", text: s.opening_hours ? `营业时间 ${s.opening_hours} · ${cats}` : cats }));
 }
 
 async function serving() {

@@ -5,6 +5,7 @@ import { api, el, fmt, labels, problemText, say, statusZh } from "./common.js";
 import { clearErrors, showProblem } from "./errors.js";
 import { localProblem, noEnterSubmit, numberIn } from "./forms.js";
 import { requireStaff } from "./staff.js";
+import { wireChangeReview } from "./review-changes.js";
 
 const state = { token: "", me: null, rounds: [], items: [], criteria: [], sort: { key: "rank", dir: 1 } };
 const KIND_ZH = { merchant: "商家", ngo: "公益伙伴" };
@@ -14,6 +15,7 @@ requireStaff(async (me, token) => {
   state.token = token;
   state.me = me;
   document.getElementById("ranking-section").hidden = false;
+  wireChangeReview(token, me);
   const rounds = await api("GET", "/api/v1/rounds", { token });
   const select = document.getElementById("round");
   state.rounds = rounds.ok ? rounds.data : [];

@@ -7,6 +7,7 @@ import { ApplicationForm } from "./appform.js";
 import { clearErrors, showProblem } from "./errors.js";
 import { renderDue, renderErrors } from "./checklist.js";
 import { Documents, renderRequests } from "./documents.js";
+import { Changes } from "./changes.js";
 
 const lookup = document.getElementById("lookup");
 const lookupError = document.getElementById("lookup-error");
@@ -15,6 +16,8 @@ const summary = document.getElementById("problem");
 const form = new ApplicationForm(formNode);
 const state = { id: "", token: "", etag: null, payload: null };
 const docs = new Documents(document.getElementById("documents"), state);
+const changes = new Changes(document.getElementById("changes-section"), state);
+changes.onChanged = () => load();
 
 function isId(value) {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
@@ -75,6 +78,14 @@ async function answer(text) {
   return null;
 }
 
+const STORE_STATUS_ZH = { active: "营业中", closed: "已关闭", suspended: "暂停", affected: "受灾停业" };
+
+function storeFacts(s) {
+  return [s.opening_hours ? `营业时间 ${s.opening_hours}` : "",
+    `每日配送 ${s.daily_capacity} 单`, s.radius_m ? `配送半径 ${s.radius_m} 米` : ""]
+    .filter(Boolean).join(" · ");
+}
+
 function renderDecision(decision) {
   const box = document.getElementById("decision");
   box.hidden = !decision;
@@ -94,9 +105,10 @@ function renderDecision(decision) {
   const stores = decision.registry_stores;
   document.getElementById("dc-registry").hidden = !stores;
   document.getElementById("dc-stores").replaceChildren(
-    ...(stores || []).map((s) => el("li", {},
+    ...(stores || []).map((s) => el("li", { class: "registry-store", "data-store-id": s.id },
       el("strong", { text: s.name }), " ", el("span", { class: "hint", text: s.address }),
-      " ", el("span", { class: "badge", text: s.status === "active" ? "营业中" : s.status }))),
+      " ", el("span", { class: "badge", text: STORE_STATUS_ZH[s.status] || s.status }),
+      el("p", { class: "hint", text: storeFacts(s) }))),
     ...(stores && !stores.length ? [el("li", { class: "hint", text: "无" })] : []));
 }
 
@@ -114,6 +126,7 @@ function render(view) {
   });
   document.getElementById("overview").hidden = false;
   renderDecision(view.decision);
+  changes.show(view);
   const amendable = labels.amendable.includes(view.status);
   document.getElementById("amend-section").hidden = !amendable;
   const open = ["submitted", "under_review", "info_requested", "waitlisted"].includes(view.status);
