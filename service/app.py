@@ -160,11 +160,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.known_tokens = KnownTokens()
     app.state.coverage_cache = CoverageCache()
     app.state.auth_limiter = SlidingWindow(
-        settings.auth_failures_per_minute, 60.0, "failed sign-ins", "认证失败",
+        "auth_failures", settings.auth_failures_per_minute, 60.0, "failed sign-ins", "认证失败",
         settings.trusted_proxies,
     )
     app.state.applicant_limiter = SlidingWindow(
-        settings.applicant_rate_per_minute, 60.0, "applicant requests", "申请相关请求",
+        "applicant", settings.applicant_rate_per_minute, 60.0, "applicant requests", "申请相关请求",
         settings.trusted_proxies,
     )
     return app
