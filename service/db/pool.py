@@ -77,8 +77,22 @@ class Database:
         await self.pool.close()
 
 
+def pooler_options(pgbouncer: bool) -> dict[str, Any]:
+    """asyncpg options for a pool (or connection) reached through pgbouncer in transaction
+    mode: pgbouncer 1.18 cannot keep a named prepared statement on the server a later
+    transaction gets, so asyncpg's statement cache is off (asyncpg then sends each statement
+    unnamed and parses it again together with its execution, on whichever server pgbouncer
+    lends); and pgbouncer refuses most startup parameters (`jit` is set per role instead,
+    docs/deploy.md)."""
+    if pgbouncer:
+        return {"statement_cache_size": 0,
+                "server_settings": {"application_name": APPLICATION_NAME}}
+    return {"server_settings": {"jit": "off", "application_name": APPLICATION_NAME}}
+
+
 async def create_pool(
-    dsn: str, *, max_size: int = 10, command_timeout: float = 10.0, acquire_timeout: float = 3.0
+    dsn: str, *, max_size: int = 10, command_timeout: float = 10.0, acquire_timeout: float = 3.0,
+    pgbouncer: bool = False,
 ) -> Database:
     # min_size=0: the service starts even while the database is still down, and
     # readiness reports it; connections are made on demand and replaced when broken.
@@ -93,6 +107,6 @@ async def create_pool(
         # Short spatial queries: JIT compilation costs more than it saves (measured on the
         # coverage query at 100,000 stores: 2.0-2.3 s with JIT, 1.9 s without).
         # The application name marks the service's sessions for `boai db restore`.
-        server_settings={"jit": "off", "application_name": APPLICATION_NAME},
+        **pooler_options(pgbouncer),
     )
     return Database(pool, acquire_timeout)
