@@ -11,8 +11,11 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import asyncpg
+import msgspec
 import pytest
 
+from service.config import Settings
+from service.db.connect import DatabaseSetupError, resolve_dsn
 from service.db.roles import SERVICE_ROLE
 from tests.factories import merchant, open_round
 from tests.pgbouncer import pgbouncer
@@ -102,3 +105,18 @@ async def test_the_service_works_through_pgbouncer_in_transaction_mode(
             return me.status_code == 401
 
         assert await within(BOUND_S, refused)
+
+
+def test_migrations_and_listeners_never_go_through_the_pooler() -> None:
+    """Migrations hold a session-level advisory lock and SET ROLE; LISTEN needs a session."""
+    pooled = Settings(database_url="postgresql://boai_service@127.0.0.1:6432/boai",
+                      pgbouncer=True)
+    with pytest.raises(DatabaseSetupError, match="BOAI_MIGRATION_DATABASE_URL"):
+        resolve_dsn(pooled)
+    direct = msgspec.structs.replace(
+        pooled, migration_database_url="postgresql://boai_owner@db1/boai",
+        listen_database_url="postgresql://boai_service@db1/boai",
+    )
+    assert resolve_dsn(direct) == ("postgresql://boai_owner@db1/boai", None, False)
+    assert direct.listen_dsn == "postgresql://boai_service@db1/boai"
+    assert msgspec.structs.replace(pooled, pgbouncer=False).listen_dsn == pooled.database_url
