@@ -109,13 +109,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             max_size=settings.db_pool_max,
             command_timeout=settings.db_command_timeout,
             acquire_timeout=settings.db_acquire_timeout,
+            pgbouncer=settings.pgbouncer,
         )
 
     async def start_auth_listener(app: Litestar) -> None:
         if not settings.database_url:  # open_pool, before it, has refused to start
             return
-        app.state.auth_listener = AuthListener(
-            settings.database_url, app.state.principals, app.state.known_tokens
+        app.state.auth_listener = AuthListener(  # LISTEN: a direct connection, not a pooler's
+            settings.listen_dsn or settings.database_url, app.state.principals,
+            app.state.known_tokens,
         )
         await app.state.auth_listener.start()
 
@@ -163,11 +165,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.known_tokens = KnownTokens()
     app.state.coverage_cache = CoverageCache()
     app.state.auth_limiter = SlidingWindow(
-        settings.auth_failures_per_minute, 60.0, "failed sign-ins", "认证失败",
+        "auth_failures", settings.auth_failures_per_minute, 60.0, "failed sign-ins", "认证失败",
         settings.trusted_proxies,
     )
     app.state.applicant_limiter = SlidingWindow(
-        settings.applicant_rate_per_minute, 60.0, "applicant requests", "申请相关请求",
+        "applicant", settings.applicant_rate_per_minute, 60.0, "applicant requests", "申请相关请求",
         settings.trusted_proxies,
     )
     return app

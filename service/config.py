@@ -66,11 +66,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_acquire_timeout: float = 3.0
     db_command_timeout: float = 10.0
     db_pool_max: int = 10
+    # Behind pgbouncer in transaction mode (docs/deploy.md): asyncpg keeps no prepared
+    # statements across transactions and sends no startup parameter pgbouncer refuses.
+    pgbouncer: bool = False
+    # LISTEN needs a session of its own, which transaction pooling does not give: the
+    # listeners (revocation, registry index, notification queue) connect here, directly to
+    # PostgreSQL; unset = DATABASE_URL.
+    listen_database_url: str | None = None
     # How long a claimed Idempotency-Key stays reserved for the request that claimed it;
     # unset = the command timeout plus a 5 s margin.
     idempotency_lease_s: float | None = None
     log_level: str = "INFO"
-    # Per client address and worker, per minute: applicant-facing routes and failed sign-ins.
+    # Per client address per minute, counted by every process together (in PostgreSQL):
+    # applicant-facing routes and failed sign-ins.
     applicant_rate_per_minute: int = 120
     auth_failures_per_minute: int = 30
     # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses).
@@ -98,6 +106,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     price_outlier_factor: float = 3.0
     price_outlier_min_sample: int = 5
     feedback_deadline_h: float = 48.0
+
+    @property
+    def listen_dsn(self) -> str | None:
+        return self.listen_database_url or self.database_url
 
     @property
     def idempotency_lease(self) -> float:

@@ -59,7 +59,7 @@ class ApplicationsController(Controller):
     async def submit(
         self, request: Request, data: JSONBody[Application], caller: MaybeAuthenticated
     ) -> Response[Any]:
-        request.app.state.applicant_limiter.hit(request)
+        await request.app.state.applicant_limiter.hit(request)
         app = body(request, Application)
         key = idempotency.from_header(
             request.headers.get(idempotency.HEADER), "POST /applications", msgspec.to_builtins(app)

@@ -48,13 +48,13 @@ async def resolve_principal(connection: ASGIConnection) -> Principal | None:
         principal = cache.get(digest)
         if principal is None:
             if digest not in state.known_tokens:
-                state.auth_limiter.check(connection)
+                await state.auth_limiter.check(connection)
             generation = cache.generation
             principal = await find_principal(state.pool, token)
             if principal is not None:
                 cache.put(digest, principal, generation)
             else:
-                state.auth_limiter.record_failure(connection)
+                await state.auth_limiter.record_failure(connection)
     connection.state["principal"] = principal
     return principal
 
@@ -74,7 +74,7 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
     if principal.role == "applicant":
         if not allow_applicant:
             raise Forbidden("Applicant tokens cannot use this route.", "申请人令牌无权访问此接口。")
-        connection.app.state.applicant_limiter.hit(connection)
+        await connection.app.state.applicant_limiter.hit(connection)
         # Scope before anything reads the body: another application answers 404, as if
         # it did not exist, whatever the request carries.
         asked = connection.path_params.get("application_id")

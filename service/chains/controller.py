@@ -74,7 +74,7 @@ class StoreFilesController(Controller):
         summary="Read a store list (CSV or XLSX body): the stores as JSON, or every bad cell",
     )
     async def check(self, request: Request) -> dict[str, Any]:
-        request.app.state.applicant_limiter.hit(request)
+        await request.app.state.applicant_limiter.hit(request)
         parsed = await _parsed(request)
         return {"count": len(parsed.stores), "rows": parsed.rows, "stores": stores_json(parsed)}
 

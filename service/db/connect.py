@@ -16,6 +16,10 @@ def resolve_dsn(settings: Settings) -> tuple[str, EmbeddedCluster | None, bool]:
     """(DSN for migrations and administration, cluster or None, whether this call started
     the cluster). The embedded cluster's is its superuser; migrations SET ROLE the owner."""
     if settings.database_url:
+        if settings.pgbouncer and not settings.migration_database_url:
+            # migrations hold a session-level advisory lock and SET ROLE: not through a pooler
+            raise DatabaseSetupError("behind pgbouncer (BOAI_PGBOUNCER), set "
+                                     "BOAI_MIGRATION_DATABASE_URL to a direct connection")
         return settings.migration_database_url or settings.database_url, None, False
     cluster = EmbeddedCluster(settings.data_dir, pitr=True)
     was_running = cluster.running_port() is not None

@@ -77,8 +77,29 @@ class Database:
         await self.pool.close()
 
 
+async def _no_session_state(conn: asyncpg.Connection) -> None:
+    """Behind a transaction pooler a client owns no server session between transactions:
+    asyncpg's default reset (advisory locks, cursors, LISTEN, RESET ALL) would only cost one
+    more round trip per request on whichever server pgbouncer lends. An open transaction
+    is still rolled back (asyncpg does that before calling this)."""
+
+
+def pooler_options(pgbouncer: bool) -> dict[str, Any]:
+    """asyncpg options for the pool when it is reached through pgbouncer in transaction
+    mode: pgbouncer 1.18 cannot keep a named prepared statement on the server a later
+    transaction gets, so asyncpg's statement cache is off (asyncpg then sends each statement
+    unnamed and parses it again together with its execution, on whichever server pgbouncer
+    lends); and pgbouncer refuses most startup parameters (`jit` is set per role instead,
+    docs/deploy.md)."""
+    if pgbouncer:
+        return {"statement_cache_size": 0, "reset": _no_session_state,
+                "server_settings": {"application_name": APPLICATION_NAME}}
+    return {"server_settings": {"jit": "off", "application_name": APPLICATION_NAME}}
+
+
 async def create_pool(
-    dsn: str, *, max_size: int = 10, command_timeout: float = 10.0, acquire_timeout: float = 3.0
+    dsn: str, *, max_size: int = 10, command_timeout: float = 10.0, acquire_timeout: float = 3.0,
+    pgbouncer: bool = False,
 ) -> Database:
     # min_size=0: the service starts even while the database is still down, and
     # readiness reports it; connections are made on demand and replaced when broken.
@@ -93,6 +114,6 @@ async def create_pool(
         # Short spatial queries: JIT compilation costs more than it saves (measured on the
         # coverage query at 100,000 stores: 2.0-2.3 s with JIT, 1.9 s without).
         # The application name marks the service's sessions for `boai db restore`.
-        server_settings={"jit": "off", "application_name": APPLICATION_NAME},
+        **pooler_options(pgbouncer),
     )
     return Database(pool, acquire_timeout)

@@ -33,6 +33,8 @@ class NotificationWorker:
         if not settings.database_url:
             raise ValueError("the notification worker needs DATABASE_URL")
         self.dsn: str = settings.database_url
+        # pgqueuer LISTENs on its queue connection: a direct one when the pool is pooled
+        self.queue_dsn: str = settings.listen_dsn or settings.database_url
         self.settings = settings
         self._stopping = asyncio.Event()
         self._manager: QueueManager | None = None
@@ -70,12 +72,13 @@ class NotificationWorker:
         settings = self.settings
         # The queue's connection stays plain asyncpg (pgqueuer decodes its own JSON);
         # deliveries use a small pool with our codecs, apart from the request pool.
-        conn = await asyncpg.connect(self.dsn)
+        conn = await asyncpg.connect(self.queue_dsn)
         db = await create_pool(
             self.dsn,
             max_size=CONCURRENCY,
             command_timeout=settings.db_command_timeout,
             acquire_timeout=settings.webhook_timeout + settings.db_command_timeout,
+            pgbouncer=settings.pgbouncer,
         )
         client = httpx.AsyncClient(timeout=settings.webhook_timeout, follow_redirects=False)
         try:

@@ -53,11 +53,11 @@ async def merchant_guard(connection: ASGIConnection, _: BaseRouteHandler) -> Non
                         "只有商户数据接口密钥可以上报核销数据。")
     state = connection.app.state
     digest = hash_key(token)
-    state.auth_limiter.check(connection)
+    await state.auth_limiter.check(connection)
     async with state.pool.acquire() as conn:
         row = await repo.merchant_by_key(conn, digest)
     if row is None or not hmac.compare_digest(bytes(row["key_hash"]), digest):
-        state.auth_limiter.record_failure(connection)
+        await state.auth_limiter.record_failure(connection)
         raise Unauthorized("Unknown or revoked merchant API key.", "商户密钥无效或已被撤销。",
                            headers=_CHALLENGE)
     connection.state["merchant"] = Merchant(row["id"], row["application_id"], row["legal_name"])

@@ -11,7 +11,8 @@ async def start_index(app: Litestar) -> None:
     settings = app.state.settings
     if not settings.database_url:  # open_pool, before it, has refused to start
         return
-    app.state.registry_index = RegistryIndexHolder(settings.database_url, app.state.pool)
+    # LISTEN needs a session: the direct DSN when the pool goes through pgbouncer
+    app.state.registry_index = RegistryIndexHolder(settings.listen_dsn, app.state.pool)
     await app.state.registry_index.start()
 
 
