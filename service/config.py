@@ -73,7 +73,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # one DSN per standby, one host each, comma-separated. A standby that has not replayed
     # what the primary had written replica_max_lag_s ago (checked every replica_check_s)
     # is skipped; with none left, those reads go to the primary.
-    replica_urls: tuple[str, ...] = ()
+    replica_urls: frozenset[str] = frozenset()
     replica_max_lag_s: float = 1.0
     replica_check_s: float = 0.25
     log_level: str = "INFO"

@@ -54,7 +54,7 @@ async def pair() -> AsyncIterator[tuple[Pair, dict[str, str]]]:
 
 def app_for(pair: Pair, **settings: Any) -> AsyncTestClient:
     app = create_app(make_settings(pair.service_dsn(pair.primary),
-                                   replica_urls=(pair.service_dsn(pair.standby),),
+                                   replica_urls=frozenset({pair.service_dsn(pair.standby)}),
                                    **settings))
     return AsyncTestClient(app=app)
 
