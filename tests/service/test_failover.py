@@ -117,6 +117,9 @@ async def test_failover_drill_loses_nothing_acknowledged() -> None:
                     stream.stop.set()
                     await asyncio.gather(*tasks, return_exceptions=True)
                 assert server.poll() is None  # the same process throughout: no restart
+                async with httpx.AsyncClient(base_url=url, timeout=30.0) as http:
+                    ready = await http.get("/health/ready")  # on the new primary
+                assert ready.status_code == 200, ready.text
             new_primary = await asyncpg.connect(pair.superuser_dsn(standby))
             try:
                 rows = await new_primary.fetch(
