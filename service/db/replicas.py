@@ -83,11 +83,20 @@ class ReadPools:
         self._turn = itertools.count()
         self._task: asyncio.Task[None] | None = None
 
+    def acquire(self) -> contextlib.AbstractAsyncContextManager[asyncpg.Connection]:
+        return self._acquire(self._rotation())
+
+    def one(self) -> OneNode:
+        """Reads that span several connections and must agree (the coverage report's
+        version and its parts): the same standby each time, or the primary, never older."""
+        healthy = self._rotation()
+        return OneNode(self, healthy[0] if healthy else None)
+
     @contextlib.asynccontextmanager
-    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+    async def _acquire(self, candidates: list[Standby]) -> AsyncIterator[asyncpg.Connection]:
         async with contextlib.AsyncExitStack() as stack:
             conn = None
-            for standby in self._rotation():
+            for standby in candidates:
                 try:
                     conn = await stack.enter_async_context(standby.db.acquire())
                     break
@@ -161,6 +170,15 @@ class ReadPools:
             await standby.db.close()
 
 
+class OneNode:
+    def __init__(self, reads: ReadPools, standby: Standby | None) -> None:
+        self.reads, self.standby = reads, standby
+
+    def acquire(self) -> contextlib.AbstractAsyncContextManager[asyncpg.Connection]:
+        usable = self.standby is not None and self.standby.healthy
+        return self.reads._acquire([self.standby] if usable else [])  # type: ignore[list-item]
+
+
 def _name(dsn: str) -> str:
     """host:port of a standby's DSN, for logs (never the password)."""
     rest = dsn.split("://", 1)[-1]
@@ -171,8 +189,7 @@ async def start_reads(app: Any) -> None:
     """Litestar startup hook, after open_pool: app.state.reads."""
     settings = app.state.settings
     primary = getattr(app.state, "pool", None)
-    if primary is None or not settings.replica_urls:
-        app.state.reads = primary
+    if primary is None:
         return
     standbys = [
         Standby(_name(dsn), await create_pool(
@@ -182,7 +199,8 @@ async def start_reads(app: Any) -> None:
     ]
     reads = ReadPools(primary, standbys, max_lag_s=settings.replica_max_lag_s,
                       check_s=settings.replica_check_s)
-    await reads.start()
+    if standbys:  # none: every read goes to the primary, nothing to watch
+        await reads.start()
     app.state.reads = reads
 
 

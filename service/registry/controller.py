@@ -165,7 +165,7 @@ class CoverageController(Controller):
                                    "不能大于 list_limit。")],
             )
         geojson = format == "geojson"
-        rows = await repo.coverage(request.app.state.reads, walk_m, min_stores, list_limit,
+        rows = await repo.coverage(request.app.state.reads.one(), walk_m, min_stores, list_limit,
                                    geojson, request.app.state.coverage_cache)
         if geojson:
             return Response(cov.feature_collection(rows, crs, min_stores, walk_m),

@@ -5,6 +5,7 @@ disagree, so an answer shows which server it came from."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -122,6 +123,39 @@ def test_wal_clock_bounds_how_far_behind() -> None:
     assert clock.behind(None, now=3.5) is None  # no replay position at all
     clock.add(20.0, 300)  # t=1..3 fall out of the window
     assert clock.behind(250, now=20.0) is None
+
+
+class FakeNode:
+    """Stands in for a node's pool: a connection is the node's name; `down` refuses."""
+
+    def __init__(self, name: str, down: bool = False) -> None:
+        self.name, self.down = name, down
+
+    @contextlib.asynccontextmanager
+    async def acquire(self) -> AsyncIterator[str]:
+        if self.down:
+            raise ConnectionRefusedError(self.name)
+        yield self.name
+
+
+async def test_reads_take_turns_and_one_report_stays_on_one_standby() -> None:
+    a, b = Standby("a", FakeNode("a"), 0.0, True), Standby("b", FakeNode("b"), 0.0, True)
+    reads = ReadPools(FakeNode("primary"), [a, b], max_lag_s=1.0, check_s=60.0)  # type: ignore[arg-type]
+
+    async def took(source: Any) -> str:
+        async with source.acquire() as conn:
+            return conn
+
+    assert {await took(reads) for _ in range(4)} == {"a", "b"}
+    one = reads.one()
+    assert len({await took(one) for _ in range(4)}) == 1  # version and parts agree
+    b.db = FakeNode("b", down=True)  # type: ignore[assignment]
+    assert {await took(reads) for _ in range(4)} == {"a"}  # b gives way at once
+    assert b.healthy is False
+    a.healthy = False  # lagging
+    assert await took(reads) == "primary"
+    assert await took(ReadPools(FakeNode("primary"), [], max_lag_s=1.0,  # type: ignore[arg-type]
+                                check_s=60.0)) == "primary"
 
 
 async def test_dispatcher_reads_go_to_the_standby_writes_to_the_primary(
