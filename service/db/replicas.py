@@ -74,11 +74,14 @@ class ReadPools:
     """Acquire like a Database; the connection comes from a healthy standby when any."""
 
     def __init__(self, primary: Database, standbys: list[Standby], *,
-                 max_lag_s: float, check_s: float) -> None:
+                 max_lag_s: float, check_s: float, timeout_s: float = 5.0) -> None:
         self.primary = primary
         self.standbys = standbys
         self.max_lag_s = max_lag_s
         self.check_s = check_s
+        # a check slower than this counts as unreachable: generous, so that a busy moment
+        # on a loaded machine does not take a healthy standby out of use
+        self.timeout_s = timeout_s
         self.clock = WalClock(max_lag_s + 4 * check_s)
         self._turn = itertools.count()
         self._task: asyncio.Task[None] | None = None
@@ -126,14 +129,14 @@ class ReadPools:
     async def check(self) -> None:
         """One round: sample the primary, then judge every standby against the samples."""
         with contextlib.suppress(Exception):  # primary down: the samples age, standbys too
-            async with asyncio.timeout(max(self.check_s * 4, 1.0)):
+            async with asyncio.timeout(self.timeout_s):
                 async with self.primary.acquire() as conn:
                     self.clock.add(time.monotonic(), await conn.fetchval(SQL.primary_wal))
         await asyncio.gather(*(self._check(s) for s in self.standbys))
 
     async def _check(self, standby: Standby) -> None:
         try:
-            async with asyncio.timeout(max(self.check_s * 4, 1.0)):
+            async with asyncio.timeout(self.timeout_s):
                 async with standby.db.acquire() as conn:
                     row = await conn.fetchrow(SQL.standby_replay)
         except Exception as exc:
@@ -198,7 +201,8 @@ async def start_reads(app: Any) -> None:
         for dsn in settings.replica_urls
     ]
     reads = ReadPools(primary, standbys, max_lag_s=settings.replica_max_lag_s,
-                      check_s=settings.replica_check_s)
+                      check_s=settings.replica_check_s,
+                      timeout_s=settings.db_acquire_timeout + 2.0)
     if standbys:  # none: every read goes to the primary, nothing to watch
         await reads.start()
     app.state.reads = reads
