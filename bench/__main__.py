@@ -25,6 +25,7 @@ from bench import (
     naive,
     network,
     plans,
+    replica,
     report,
     single,
     throughput,
@@ -54,11 +55,16 @@ def parse() -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=RESULTS)
     p.add_argument("--quick", action="store_true",
                    help="smoke run: 10,000 stores, 1,000 communities, 1 run of 2 s per figure, "
-                        "2 workers (under 2 minutes); results go to bench/results/quick/")
+                        "2 workers, with --replica (under 2 minutes); results go to "
+                        "bench/results/quick/")
+    p.add_argument("--replica", action="store_true",
+                   help="also the two-node figure: serving with its reads on a streaming "
+                        "hot standby vs on the primary (pg_basebackup of the loaded cluster)")
     args = p.parse_args()
     if args.quick:
         args.stores, args.communities, args.real_path = 10_000, 1_000, 2_000
         args.seconds, args.runs, args.workers = 2.0, 1, "2"
+        args.replica = True  # the two-node figure: ~25 s more
         if args.out == RESULTS:
             args.out = RESULTS / "quick"
     return args
@@ -171,7 +177,7 @@ async def main() -> int:
         "machine": machine.describe(),
         "seconds_per_run": args.seconds, "runs": args.runs,
     }
-    with db.throwaway_cluster() as (_cluster, dsn, tmp):
+    with db.throwaway_cluster() as (cluster, dsn, tmp):
         say(f"throwaway cluster in {tmp}; loading the network")
         cpu.POSTMASTER.append(int((tmp / "pg" / "postmaster.pid").read_text().split()[0]))
         built = await network.build(dsn, args.stores, args.communities, args.real_path)
@@ -215,6 +221,12 @@ async def main() -> int:
             results["memory_mb"] = {"main": mem.pop(main_pid, 0.0), "workers": list(mem.values())}
         finally:
             server.stop()
+        if args.replica:
+            results["replica"] = await replica.figures(
+                cluster, dsn, results["workers"], tokens["dispatcher"], tmp / "serving.txt", tmp,
+                args.seconds, args.runs)
+            say(f"serving with reads on the standby: {results['replica']['standby']['rps']:.0f}"
+                f" req/s, on the primary: {results['replica']['primary']['rps']:.0f} req/s")
         results["batch"] = batch_figures(args, list(one_thousand))
         say(f"batch: {results['batch']['scarce']['seconds']:.2f} s")
         per_query = naive.seconds_per_query(every_store, points[:2])

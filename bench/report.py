@@ -102,6 +102,15 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                        f"{a['total_distance_m'] / 1000:.0f} km vs greedy "
                        f"{a['greedy_total_distance_m'] / 1000:.0f} km",
                        "reported", "—"))
+    if "replica" in r:  # issue 18's two-node figure
+        rp = r["replica"]
+        p_, s_ = rp["primary"], rp["standby"]
+        out.append(("serving, reads on a hot standby vs on the primary (8 conn, same run)",
+                    f"standby {s_['rps']:.0f} req/s, p99 {s_['p99_ms']:.1f} ms; primary "
+                    f"{p_['rps']:.0f} req/s, p99 {p_['p99_ms']:.1f} ms; ratio "
+                    f"{rp['standby_vs_primary']:.2f}× (both servers and both databases on "
+                    f"this one machine; {rp['standby_sessions']} service sessions on the "
+                    "standby)", "reported", "—"))
     return out
 
 
@@ -115,12 +124,15 @@ def cpu_table(r: dict[str, Any]) -> str:
     """CPU milliseconds per request by where they were spent (medians of the runs)."""
     lines = ["| run | req/s | database | service (granian workers) | load generator | "
              "other processes |", "|---|---|---|---|---|---|"]
-    for fig in ("serving", "route"):
-        for side in ("raw", "service"):
+    for fig, side in [("serving", "raw"), ("serving", "service"), ("route", "raw"),
+                      ("route", "service"), ("replica", "primary"), ("replica", "standby")]:
+        if fig in r:
             x = r[fig][side]
             if "cpu_db_ms" not in x:
                 continue
-            lines.append(f"| {fig}, {'raw SQL' if side == 'raw' else 'service'} | {x['rps']:.0f} "
+            name = {"raw": "raw SQL", "service": "service", "primary": "reads on the primary",
+                    "standby": "reads on the standby"}[side]
+            lines.append(f"| {'serving' if fig == 'replica' else fig}, {name} | {x['rps']:.0f} "
                          f"| {x['cpu_db_ms']:.2f} | {x['cpu_service_ms']:.2f} | "
                          f"{x['cpu_client_ms']:.2f} | {x['cpu_other_ms']:.2f} |")
     return "\n".join(lines)

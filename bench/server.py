@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -21,8 +22,10 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, dsn: str, workers: int, log: Path) -> None:
+    def __init__(self, dsn: str, workers: int, log: Path,
+                 env: dict[str, str] | None = None) -> None:
         self.dsn, self.workers, self.log_path = dsn, workers, log
+        self.env = env or {}  # extra variables, e.g. BOAI_REPLICA_URLS
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -32,7 +35,7 @@ class Server:
         self.proc = subprocess.Popen(
             [str(BOAI), "serve", "--database-url", self.dsn, "--port", str(self.port),
              "--workers", str(self.workers)],
-            stdout=log, stderr=log,
+            stdout=log, stderr=log, env={**os.environ, **self.env},
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -23,6 +23,7 @@ from service.chains.controller import (
 from service.communities import CommunitiesController
 from service.config import Settings, get_settings
 from service.db.pool import create_pool
+from service.db.replicas import start_reads, stop_reads
 from service.dispatch import DispatchController
 from service.districts import DistrictsController
 from service.documents import DocumentsController
@@ -136,9 +137,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies=DEPENDENCIES,
         before_request=before_request,
         exception_handlers={Exception: problem_response},
-        on_startup=[open_pool, start_auth_listener, registry_index.start_index,
+        on_startup=[open_pool, start_reads, start_auth_listener, registry_index.start_index,
                     notify.start_worker],
-        on_shutdown=[notify.stop_worker, registry_index.stop_index, close_pool],
+        on_shutdown=[notify.stop_worker, registry_index.stop_index, stop_reads, close_pool],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Boai relief-voucher partner network",

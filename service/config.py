@@ -28,7 +28,7 @@ ENV_NAMES = {
 }
 _FALSE = ("0", "false", "no", "off")
 # Read from the environment only: a command line is visible to every local user (ps).
-SECRETS = frozenset({"webhook_secret", "household_key"})
+SECRETS = frozenset({"webhook_secret", "household_key", "replica_urls"})
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -76,6 +76,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # How long a claimed Idempotency-Key stays reserved for the request that claimed it;
     # unset = the command timeout plus a 5 s margin.
     idempotency_lease_s: float | None = None
+    # Hot standbys for the reads that may trail the primary a little (service/db/replicas.py):
+    # one DSN per standby, one host each, comma-separated. A standby that has not replayed
+    # what the primary had written replica_max_lag_s ago (checked every replica_check_s)
+    # is skipped; with none left, those reads go to the primary.
+    replica_urls: frozenset[str] = frozenset()
+    replica_max_lag_s: float = 1.0
+    replica_check_s: float = 0.25
     log_level: str = "INFO"
     # Per client address per minute, counted by every process together (in PostgreSQL):
     # applicant-facing routes and failed sign-ins.

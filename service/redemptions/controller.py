@@ -146,7 +146,7 @@ class ReportsController(Controller):
     ) -> Response[reports.Consumption]:
         # format=csv answers text/csv (the rows only, columns as in the JSON) instead.
         dims = _group_by(group_by)
-        async with request.app.state.pool.acquire() as conn:
+        async with request.app.state.reads.acquire() as conn:  # may trail: a standby
             report = await reports.consumption(conn, dims, start, end)
         if format == "csv":
             return Response(reports.to_csv(report),  # type: ignore[return-value]

@@ -69,7 +69,7 @@ class StoresController(Controller):
     ) -> Response[StoresServing]:
         point = point_in(lon, lat, crs)
         wanted = categories(category)
-        async with request.app.state.pool.acquire() as conn:
+        async with request.app.state.reads.acquire() as conn:  # may trail: a standby
             index, found, left, community = await serving.lookup(
                 request.app.state.registry_index, conn, point,
                 lambda index: index.serving(point, wanted))
@@ -86,7 +86,7 @@ class StoresController(Controller):
     ) -> Response[StoresNear]:
         point = point_in(lon, lat, crs)
         wanted = categories(category)
-        async with request.app.state.pool.acquire() as conn:
+        async with request.app.state.reads.acquire() as conn:
             index, found, left, community = await serving.lookup(
                 request.app.state.registry_index, conn, point,
                 lambda index: index.nearest(point, k, wanted))
@@ -126,7 +126,7 @@ class ExportsController(Controller):
             default="all", description="all: points and zones (QGIS: two sublayers)"),
         status: FromQuery[Literal["active", "suspended", "closed", "affected"] | None] = None,
     ) -> Response[dict[str, Any]]:
-        async with request.app.state.pool.acquire() as conn:
+        async with request.app.state.reads.acquire() as conn:
             rows = await repo.export_stores(conn, status)
         features = [f for r in rows for f in store_features(r, crs, layer)]
         content = {"type": "FeatureCollection", "crs_name": crs, "features": features}
@@ -137,7 +137,7 @@ class ExportsController(Controller):
         self, request: Request, crs: CrsName = CrsQuery,
         pilot: FromQuery[bool | None] = None,
     ) -> Response[dict[str, Any]]:
-        async with request.app.state.pool.acquire() as conn:
+        async with request.app.state.reads.acquire() as conn:
             rows = await list_communities(conn, pilot)
         content = {"type": "FeatureCollection", "crs_name": crs,
                    "features": [community_feature(r, crs) for r in rows]}
@@ -165,7 +165,7 @@ class CoverageController(Controller):
                                    "不能大于 list_limit。")],
             )
         geojson = format == "geojson"
-        rows = await repo.coverage(request.app.state.pool, walk_m, min_stores, list_limit,
+        rows = await repo.coverage(request.app.state.reads.one(), walk_m, min_stores, list_limit,
                                    geojson, request.app.state.coverage_cache)
         if geojson:
             return Response(cov.feature_collection(rows, crs, min_stores, walk_m),

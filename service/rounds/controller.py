@@ -119,7 +119,7 @@ class RoundsController(Controller):
     async def ranking(
         self, request: Request, code: FromPath[str], principal: Authenticated
     ) -> dict[str, Any]:
-        async with request.app.state.pool.acquire() as conn:
+        async with request.app.state.reads.acquire() as conn:  # may trail: a standby
             await service.require_round(conn, code)
             return await joint_view(conn, principal, await ranking(conn, code))
 
