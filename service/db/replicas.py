@@ -197,7 +197,7 @@ async def start_reads(app: Any) -> None:
     standbys = [
         Standby(_name(dsn), await create_pool(
             dsn, max_size=settings.db_pool_max, command_timeout=settings.db_command_timeout,
-            acquire_timeout=settings.db_acquire_timeout))
+            acquire_timeout=settings.db_acquire_timeout, pgbouncer=settings.pgbouncer))
         for dsn in settings.replica_urls
     ]
     reads = ReadPools(primary, standbys, max_lag_s=settings.replica_max_lag_s,
