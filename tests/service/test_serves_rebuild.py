@@ -1,7 +1,8 @@
 """The set-based rebuild of the store -> community relation (rebuild_store_serves, migration
 0025, what a bulk load calls after its COPY) equals the relation the triggers keep, pairs and
 per-community counts, on random stores and communities written one by one, in bulk, closed and
-reopened; and a bulk COPY with the trigger off, then rebuilt, ends where the triggers would."""
+reopened; and a bulk COPY with the trigger off, then rebuilt, ends where the triggers would.
+A store write refreshes its own pairs through the indexes, never by scanning every store."""
 
 from __future__ import annotations
 
@@ -92,3 +93,22 @@ async def test_rebuild_equals_the_trigger_kept_relation(conn: asyncpg.Connection
     await conn.execute("UPDATE stores SET status = status")
     assert await _relation(conn) == bulk
     assert len(bulk[0]) > len(kept[0])
+
+
+async def test_a_store_write_refreshes_its_pairs_without_scanning_every_store(
+    conn: asyncpg.Connection,
+) -> None:
+    """The triggers' statement is planned for the stores at hand: a session's cached generic
+    plan for `store_ids IS NULL OR id = ANY(store_ids)` scanned every store on each write
+    (10,000 stores through the write path ran at 52/s at 100,000 stores)."""
+    rng = np.random.default_rng(7)
+    async with conn.transaction():
+        # the plan a long-lived session settles on, and no seq scan where an index can serve
+        await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        await conn.execute("SET LOCAL enable_seqscan = off")
+        ids = [await conn.fetchval(INSERT_STORE + " RETURNING id", *_store(rng, 5000 + i))
+               for i in range(3)]
+        await conn.execute("UPDATE stores SET status = 'closed' WHERE id = $1", ids[0])
+        scans = await conn.fetchval(
+            "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'stores'")
+    assert scans == 0
