@@ -119,8 +119,9 @@ async def route_figures(args: argparse.Namespace, dsn: str, server: Server, toke
                                          set()))
             checks.append({"side": "raw", **await throughput.overbooking(conn)})
             await throughput.clear_reservations(conn)
-            svc_runs.append(cpu.measured(lambda: wrk.run(server.url, req, token, connections=32,
-                                                         seconds=args.seconds), server.pids()))
+            svc_runs.append(cpu.measured(lambda: wrk.run(
+                server.url, req, token, connections=throughput.CONNECTIONS,
+                seconds=args.seconds), server.pids()))
             checks.append({"side": "service", **await throughput.overbooking(conn)})
     finally:
         await conn.close()

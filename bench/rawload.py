@@ -3,9 +3,9 @@ service code, at the same concurrency (one connection per client, uvloop).
 
 Run as a separate process: `python -m bench.rawload SPEC.json` prints one JSON result line.
   serving: registry.serving_stores at each point.
-  route:   dispatch.route_*_candidates, then reserve_capacity + insert_reservation in one
-           transaction for the nearest candidate, falling through when it just filled up
-           (what repository.reserve does, minus ranking, auth and the answer).
+  route:   dispatch.route_*_candidates, then reserve_first over them nearest first (one
+           statement: the first that can still take the household gets the unit and the
+           reservation row), as routing does, minus the index, ranking, auth and the answer.
 """
 
 from __future__ import annotations
@@ -50,14 +50,9 @@ async def route(conn: asyncpg.Connection, job: Any, day: Any) -> None:
         rows = await conn.fetch(DISPATCH.route_delivery_candidates, point, cats, day, 50, 1)
     else:
         rows = await conn.fetch(DISPATCH.route_walkin_candidates, point, cats, day, 1000.0, 50, 1)
-    for row in rows:
-        async with conn.transaction():
-            left = await conn.fetchval(DISPATCH.reserve_capacity, row["id"], day)
-            if left is None:
-                continue
-            await conn.fetchrow(DISPATCH.insert_reservation, row["id"], day, h["ref"], "raw",
-                                point)
-        return
+    if rows:
+        await conn.fetchrow(DISPATCH.reserve_first, [r["id"] for r in rows], day, h["ref"],
+                            "raw", point)
 
 
 async def main(spec: dict[str, Any]) -> dict[str, Any]:

@@ -48,8 +48,13 @@ async def quiesce(conn: asyncpg.Connection, wait_s: float = 15.0) -> None:
 
 
 async def clear_reservations(conn: asyncpg.Connection) -> None:
+    """Empty both tables at one point in time: the lock waits for a reservation still being
+    written (a request in flight after the load generator stopped, idle between its queries
+    when quiesce looked), so none is left half in one table and half deleted from the other."""
     await quiesce(conn)
-    await conn.execute("DELETE FROM reservations; DELETE FROM store_capacity")
+    async with conn.transaction():
+        await conn.execute("LOCK TABLE reservations, store_capacity IN SHARE ROW EXCLUSIVE MODE")
+        await conn.execute("DELETE FROM reservations; DELETE FROM store_capacity")
 
 
 def serving_service(url: str, requests: Path, token: str, seconds: float,

@@ -16,28 +16,29 @@ BATCH_TIMEOUT_S = 60.0
 Rows = list[asyncpg.Record]
 
 
-async def candidates(conn: asyncpg.Connection, point: Point, categories: list[str], day: date,
-                     *, home_delivery: bool, walk_m: float, limit: int,
-                     min_left: int = 1) -> Rows:
-    """Stores able to serve the household with at least `min_left` units left today."""
-    if home_delivery:
-        return await conn.fetch(SQL.route_delivery_candidates, point, categories, day, limit,
-                                min_left)
-    return await conn.fetch(SQL.route_walkin_candidates, point, categories, day, walk_m, limit,
-                            min_left)
+async def route_reserve(conn: asyncpg.Connection, ids: list[UUID], tiers: list[int], day: date,
+                        index_version: int | None, point: Point, take: int, reserve: bool,
+                        household_ref: str | None, by: str) -> Rows:
+    """Routing's one round trip (dispatch.sql route_reserve): the candidates' live state, the
+    point's community and the registry version, and the reservation when asked."""
+    return await conn.fetch(SQL.route_reserve, ids, tiers, day, index_version, point, take,
+                            reserve, household_ref, by)
+
+
+async def reserve_first(conn: asyncpg.Connection, store_ids: list[UUID], day: date,
+                        household_ref: str | None, by: str, *, point: Point | None = None
+                        ) -> asyncpg.Record | None:
+    """A unit of the first of the ranked stores that can still take one today, and its
+    reservation row (with the household's WGS-84 point, for finding it again by ref), in one
+    statement; None when none can. The row: id, store_id, capacity_left, created_at."""
+    return await conn.fetchrow(SQL.reserve_first, store_ids, day, household_ref, by, point)
 
 
 async def reserve(conn: asyncpg.Connection, store_id: UUID, day: date, household_ref: str | None,
                   by: str, *, point: Point | None = None) -> tuple[asyncpg.Record, int] | None:
-    """One unit of today's capacity and its reservation row (with the household's WGS-84
-    point, for finding it again by ref), atomically; None when full."""
-    async with conn.transaction():
-        left = await conn.fetchval(SQL.reserve_capacity, store_id, day)
-        if left is None:
-            return None
-        row = await conn.fetchrow(SQL.insert_reservation, store_id, day, household_ref, by,
-                                  point)
-    return row, left
+    """One unit of today's capacity at this store and its reservation row; None when full."""
+    row = await reserve_first(conn, [store_id], day, household_ref, by, point=point)
+    return None if row is None else (row, row["capacity_left"])
 
 
 async def release(conn: asyncpg.Connection, reservation_id: UUID) -> tuple[asyncpg.Record, bool]:

@@ -1,9 +1,14 @@
-"""Routing one household: rank the stores that can serve it, reserve the best one's capacity."""
+"""Routing one household: rank the stores that can serve it, reserve the best one's capacity.
+
+The worker's registry index finds the stores that could serve the point; one statement
+(migration 0025 route_reserve) then reads their status and capacity today, the point's
+community and the registry version, and reserves for the best of them, re-checking status and
+capacity under the capacity row's lock: one round trip, one short transaction."""
 
 from __future__ import annotations
 
 from datetime import date
-from functools import partial
+from uuid import UUID
 
 import asyncpg
 from shapely.geometry import Point
@@ -12,15 +17,18 @@ from service.config import Settings
 from service.dispatch import repository as repo
 from service.dispatch.schemas import Fallback, Ranking, Reserved, RouteAnswer, RouteRequest
 from service.registry import serving as registry_serving
+from service.registry.index import Candidate, Found, RegistryIndex
 from service.registry.index_listener import RegistryIndexHolder
-from service.registry.places import point_answer, service_day
-from service.registry.ranking import RANKING_EN, RANKING_ZH, rank
-from service.registry.schemas import CrsName, StoreSummary
+from service.registry.places import service_day
+from service.registry.ranking import RANKING_EN, RANKING_ZH, rank, rank_tier
+from service.registry.schemas import CommunityRef, CrsName
 from service.registry.views import store_summary
 
-# Nearest stores fetched before ranking; ranking only reorders within 100 m bands, so the
-# best `limit` are among them.
+# Nearest stores with capacity left that are ranked; ranking only reorders within 100 m bands,
+# so the best `limit` are among them.
 _FETCH = 50
+# Index rebuilds a request waits for before it takes the answer of the index it has.
+_REBUILDS = 2
 
 
 def _fallback(settings: Settings, exhausted: bool) -> Fallback:
@@ -39,55 +47,67 @@ def _fallback(settings: Settings, exhausted: bool) -> Fallback:
     )
 
 
-async def _reserve_first(
-    conn: asyncpg.Connection, options: list[StoreSummary], req: RouteRequest, by: str, day: date,
-    point: Point,
-) -> tuple[Reserved | None, list[StoreSummary]]:
-    """Reserve the best option, falling through when another request took its last unit."""
-    kept: list[StoreSummary] = []
-    reserved: Reserved | None = None
-    for option in options:
-        if reserved is not None:
-            kept.append(option)
-            continue
-        got = await repo.reserve(conn, option.id, day, req.household.ref, by, point=point)
-        if got is None:
-            continue  # lost the race for its last unit: no longer an option
-        row, left = got
-        option.capacity_left = left
-        reserved = Reserved(row["id"], option.id, option.name, day, left)
-        kept.append(option)
-    return reserved, kept
+def _found(index: RegistryIndex, req: RouteRequest, point: Point, categories: list[str]
+           ) -> Found:
+    if req.home_delivery:
+        return index.serving(point, categories)
+    return index.within(point, req.walk_m, categories)
+
+
+async def _ask(conn: asyncpg.Connection, holder: RegistryIndexHolder, req: RouteRequest,
+               point: Point, categories: list[str], day: date, by: str
+               ) -> tuple[RegistryIndex, dict[UUID, Candidate], list[asyncpg.Record]]:
+    """The index's candidates, checked (and one reserved) in the database. An index older than
+    the registry is rebuilt first, so every change committed before the request counts."""
+    index = await registry_serving.index_of(holder, conn)
+    for attempt in range(_REBUILDS + 1):
+        candidates = _found(index, req, point, categories).candidates({})
+        tiers = [rank_tier(c.distance_m, c.emergency_24h, c.mobility_assist, req.phase,
+                           req.mobility_assist) for c in candidates]
+        rows = await repo.route_reserve(
+            conn, [c.id for c in candidates], tiers, day,
+            index.version if attempt < _REBUILDS else None, point, _FETCH, req.reserve,
+            req.household.ref, by)
+        if rows[0]["version"] <= index.version or attempt == _REBUILDS:
+            return index, {c.id: c for c in candidates}, rows
+        await holder.refresh(conn)
+        index = await registry_serving.index_of(holder, conn)
+    raise AssertionError("unreachable")
 
 
 async def route(conn: asyncpg.Connection, req: RouteRequest, by: str, crs: CrsName,
-                settings: Settings, index: RegistryIndexHolder | None = None) -> RouteAnswer:
+                settings: Settings, index: RegistryIndexHolder) -> RouteAnswer:
     h = req.household
     point = Point(*h.wgs84())
     day = service_day()
-    candidates = repo.candidates
-    if index is not None:  # candidates from the worker's registry index (issue 15)
-        candidates = partial(registry_serving.route_candidates, index=index)  # type: ignore[assignment]
-    rows = await candidates(
-        conn, point, sorted(set(req.categories)), day,
-        home_delivery=req.home_delivery, walk_m=req.walk_m, limit=_FETCH,
-    )
-    options = rank([store_summary(r, crs) for r in rows], req.phase, req.mobility_assist)
+    categories = sorted(set(req.categories))
+    current, by_id, rows = await _ask(conn, index, req, point, categories, day, by)
+    head, kept = rows[0], rows[1:]
+    for r in kept:
+        by_id[r["id"]].capacity_left = r["capacity_left"]
+    # the database ranked with these capacities too: the same order
+    ranked = rank([by_id[r["id"]] for r in kept], req.phase, req.mobility_assist)
     reserved = None
-    if req.reserve and options:
-        reserved, options = await _reserve_first(conn, options, req, by, day, point)
-    options = options[: req.limit]
+    got = next((r for r in kept if r["reservation_id"] is not None), None)
+    if got is not None:
+        k = next(i for i, c in enumerate(ranked) if c.id == got["id"])
+        ranked = ranked[k:]  # those ranked before it filled up or closed meanwhile
+        ranked[0].capacity_left = got["reserved_left"]
+    elif req.reserve:
+        ranked = []
+    options = [store_summary(current.summary_row(c), crs) for c in ranked[: req.limit]]
+    if got is not None:
+        reserved = Reserved(got["reservation_id"], options[0].id, options[0].name, day,
+                            got["reserved_left"])
     fallback = None
     if not options or (req.reserve and reserved is None):
-        # Fully booked, or nobody in reach at all? Ask again ignoring capacity.
-        full = bool(rows) or bool(await candidates(
-            conn, point, sorted(set(req.categories)), day, home_delivery=req.home_delivery,
-            walk_m=req.walk_m, limit=1, min_left=0,
-        ))
-        fallback = _fallback(settings, exhausted=full)
+        # Fully booked, or nobody in reach at all?
+        fallback = _fallback(settings, exhausted=bool(kept) or bool(head["in_reach"]))
+    community = (CommunityRef(head["community_code"], head["community_name"])
+                 if head["community_code"] is not None else None)
     return RouteAnswer(
-        household=await point_answer(conn, h.lon, h.lat, h.crs, point), crs=crs,
-        phase=req.phase, home_delivery=req.home_delivery, categories=sorted(set(req.categories)),
+        household=registry_serving.point_answer(h.lon, h.lat, h.crs, point, community),
+        crs=crs, phase=req.phase, home_delivery=req.home_delivery, categories=categories,
         day=day, ranking=Ranking(RANKING_EN, RANKING_ZH), options=options, reserved=reserved,
         fallback=fallback,
     )

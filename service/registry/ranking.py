@@ -17,12 +17,20 @@ TIE_BAND_M = 100.0
 T = TypeVar("T")
 
 
+def rank_tier(distance_m: float, emergency_24h: bool, mobility_assist: bool,
+              phase: str | None, needs_mobility: bool) -> int:
+    """The ranking's order before capacity (the band, then tie-breaks 1 and 2) as one integer:
+    routing hands it to the database, which orders by it, then more capacity left, then nearer
+    (migration 0025 route_reserve), as rank_key does."""
+    return (int(distance_m // TIE_BAND_M) * 4 + 2 * (phase == "warning" and not emergency_24h)
+            + (needs_mobility and not mobility_assist))
+
+
 def rank_key(phase: str | None, mobility_assist: bool) -> Callable[[Any], tuple[Any, ...]]:
     def key(option: Any) -> tuple[Any, ...]:
         return (
-            int(option.distance_m // TIE_BAND_M),
-            phase == "warning" and not option.emergency_24h,
-            mobility_assist and not option.mobility_assist,
+            rank_tier(option.distance_m, option.emergency_24h, option.mobility_assist, phase,
+                      mobility_assist),
             -option.capacity_left,
             option.distance_m,
             str(option.id),

@@ -1,13 +1,13 @@
 """Dispatcher reads answered from the in-memory registry index: stores serving a point (the
-nearest `limit` and the total), the nearest stores, and routing's candidates. PostgreSQL is
-asked once per request, for the candidates' status and capacity today (and the point's
-community); reserving still happens there, in one statement that re-checks both."""
+nearest `limit` and the total) and the nearest stores. PostgreSQL is asked once per request,
+for the candidates' status and capacity today (and the point's community). Routing takes its
+candidates from the same index (service/dispatch/routing.py) and reserves in one statement
+that re-checks both."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -93,16 +93,3 @@ def point_answer(lon: float, lat: float, crs: str, point: Point,
                  community: CommunityRef | None) -> PointAnswer:
     return PointAnswer(lon=lon, lat=lat, crs=crs, lon_wgs84=round(point.x, 7),  # type: ignore[arg-type]
                        lat_wgs84=round(point.y, 7), community=community)
-
-
-async def route_candidates(conn: asyncpg.Connection, point: Point, categories: list[str],
-                           day: date, *, index: RegistryIndexHolder, home_delivery: bool,
-                           walk_m: float, limit: int, min_left: int = 1) -> list[dict[str, Any]]:
-    """dispatch.repository.candidates, from the index: rows as store_summary expects them."""
-    def pick(index: RegistryIndex) -> Found:
-        return (index.serving(point, categories) if home_delivery
-                else index.within(point, walk_m, categories))
-
-    current, found, left, _ = await lookup(index, conn, point, pick)
-    kept = [c for c in found.candidates(left) if c.capacity_left >= min_left][:limit]
-    return [current.summary_row(c) for c in kept]

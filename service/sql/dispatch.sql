@@ -32,25 +32,24 @@ ORDER BY distance_m, s.id
 LIMIT $5;
 
 -- name: reserve_capacity
--- One unit of store $1's capacity on day $2, atomically: the day's row is created from
--- daily_capacity on first use; otherwise the conflicting row is locked and the WHERE is
--- re-checked against its latest version, so concurrent callers can never exceed capacity.
--- No row back: the store is full (or no longer active).
-INSERT INTO store_capacity AS sc (store_id, day, capacity, reserved)
-SELECT s.id, $2, s.daily_capacity, 1
-FROM stores s
-WHERE s.id = $1 AND s.status = 'active' AND s.daily_capacity > 0
-ON CONFLICT (store_id, day) DO UPDATE
-SET reserved = sc.reserved + 1
-WHERE sc.reserved < sc.capacity
-  AND EXISTS (SELECT 1 FROM stores s WHERE s.id = $1 AND s.status = 'active')
-RETURNING sc.capacity - sc.reserved AS capacity_left;
+-- One unit of store $1's capacity on day $2, atomically (reserve_unit, migration 0025: the
+-- day's row created from daily_capacity on first use, else locked and re-checked, so
+-- concurrent callers can never exceed capacity). NULL: the store is full (or no longer active).
+SELECT reserve_unit($1, $2) AS capacity_left;
 
--- name: insert_reservation
--- $5: the household's WGS-84 point (NULL when unknown).
-INSERT INTO reservations (store_id, day, household_ref, created_by, household_geom)
-VALUES ($1, $2, $3, $4, ST_SetSRID($5::geometry, 4326))
-RETURNING id, created_at;
+-- name: reserve_first
+-- Routing's reservation in one statement (reserve_first, migration 0025): the first of the
+-- ranked stores $1 that can take one more household on day $2 gets a unit and the reservation
+-- row (ref $3, by $4, the household's WGS-84 point $5 or NULL). No row: none of them could.
+SELECT id, store_id, capacity_left, created_at
+FROM reserve_first($1::uuid[], $2, $3, $4, $5::geometry);
+
+-- name: route_reserve
+-- Routing's one round trip (route_reserve, migration 0025): the index's candidates $1 with
+-- their ranking tiers $2, day $3, the index's registry version $4 (NULL: do not check), the
+-- household's WGS-84 point $5, the nearest $6 with capacity left, reserve or not $7, ref $8,
+-- by $9. A head row (id NULL: community, version, in_reach), then the candidates kept.
+SELECT * FROM route_reserve($1::uuid[], $2::int[], $3, $4, $5::geometry, $6, $7, $8, $9);
 
 -- name: release_reservation
 -- Marks the reservation released once; no row back when unknown or already released.
