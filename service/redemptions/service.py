@@ -130,26 +130,17 @@ def validate(raws: list[RawRecord], key: bytes) -> tuple[list[Valid], list[Rejec
     return valid, rejected
 
 
-def _columns(batch: list[Valid]) -> list[list[Any]]:
-    r = [v.record for v in batch]
-    return [
-        [x.txn_id for x in r], [x.store_id for x in r], [x.at for x in r],
-        [x.voucher_id for x in r], [v.household_hash for v in batch], [x.phase for x in r],
-        [x.amount_fen for x in r], [x.reservation_id for x in r],
-        [v.content_hash for v in batch],
-    ]
-
-
-def _item_columns(batch: list[Valid], ids: dict[str, int]) -> list[list[Any]]:
-    cols: list[list[Any]] = [[], [], [], [], [], [], []]
+def _rows(batch: list[Valid]) -> tuple[list[tuple], list[tuple]]:
+    """The batch as the staging tables' rows (repository.STAGE_COLUMNS, ITEM_STAGE_COLUMNS)."""
+    records: list[tuple] = []
+    items: list[tuple] = []
     for v in batch:
-        for line, item in enumerate(v.record.items):
-            for col, value in zip(cols, (
-                ids[v.record.txn_id], line, item.category, item.name,
-                Decimal(str(item.quantity)), item.unit_price_fen, item.amount_fen,
-            ), strict=True):
-                col.append(value)
-    return cols
+        x = v.record
+        records.append((x.txn_id, x.store_id, x.at, x.voucher_id, v.household_hash, x.phase,
+                        x.amount_fen, x.reservation_id, v.content_hash))
+        items.extend((x.txn_id, line, i.category, i.name, Decimal(str(i.quantity)),
+                      i.unit_price_fen, i.amount_fen) for line, i in enumerate(x.items))
+    return records, items
 
 
 async def ingest(conn: asyncpg.Connection, merchant: Merchant, raws: list[RawRecord],
@@ -201,16 +192,13 @@ async def ingest(conn: asyncpg.Connection, merchant: Merchant, raws: list[RawRec
                     "No such reservation", "预约不存在")]))
             else:
                 accepted.append(v)
-        ids = await repo.insert_redemptions(conn, merchant.application_id, batch_id,
-                                            _columns(accepted)) if accepted else {}
+        inserted = await repo.insert_batch(conn, merchant.application_id, batch_id,
+                                           *_rows(accepted)) if accepted else 0
         # A concurrent re-send stored some first: those are duplicates, not new records.
-        duplicates += len(accepted) - len(ids)
-        accepted = [v for v in accepted if v.record.txn_id in ids]
-        if accepted:
-            await repo.insert_items(conn, _item_columns(accepted, ids))
-    raised = await monitoring.evaluate(conn, settings, batch_id) if accepted else 0
+        duplicates += len(accepted) - inserted
+    raised = await monitoring.evaluate(conn, settings, batch_id) if inserted else 0
     rejected.sort(key=lambda r: r.index)
-    return FeedAnswer(batch_id, len(accepted), len(rejected), duplicates, rejected, raised)
+    return FeedAnswer(batch_id, inserted, len(rejected), duplicates, rejected, raised)
 
 
 def _conflict(v: Valid, where: str) -> Rejected:

@@ -43,44 +43,53 @@ SELECT txn_id, content_hash FROM redemptions WHERE application_id = $1 AND txn_i
 -- name: known_reservations
 SELECT id FROM reservations WHERE id = ANY($1::uuid[]);
 
--- name: insert_redemptions
--- One statement for the whole batch; a txn_id already stored (a concurrent re-send) is
--- skipped and not returned. The community: the one the routed household was in (a linked
--- reservation's point), else the one the store lies in, else the nearest within 5 km of it
--- (looked up once per store of the batch, not per record).
-WITH b AS (
-    SELECT * FROM unnest($2::text[], $3::uuid[], $4::timestamptz[], $5::text[], $6::bytea[],
-                         $7::text[], $8::bigint[], $9::uuid[], $10::bytea[])
-         AS b (txn_id, store_id, at, voucher_id, household_hash, phase, amount_fen,
-               reservation_id, content_hash)
-), store_community AS (
+-- name: create_stage
+-- Per connection, once: the staging tables a batch is binary-COPYed into (emptied at commit).
+CREATE TEMP TABLE IF NOT EXISTS redemption_stage (
+    txn_id text, store_id uuid, at timestamptz, voucher_id text, household_hash bytea,
+    phase text, amount_fen bigint, reservation_id uuid, content_hash bytea
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS redemption_item_stage (
+    txn_id text, line smallint, category text, name text, quantity numeric,
+    unit_price_fen bigint, amount_fen bigint
+) ON COMMIT DELETE ROWS;
+
+-- name: insert_staged
+-- The staged batch in one statement: its records (a txn_id already stored, by a concurrent
+-- re-send, is skipped) and the items of those inserted; answers how many were inserted.
+-- The community: the one the routed household was in (a linked reservation's point), else
+-- the one the store lies in, else the nearest within 5 km of it (once per store of the batch).
+-- The items' trigger adds them to redemption_rollup (migration 0021).
+WITH store_community AS (
     SELECT s.id,
            (SELECT c.code FROM communities c
             WHERE ST_DWithin(c.geom::geography, s.geom::geography, 5000)
             ORDER BY ST_Intersects(c.geom, s.geom) DESC, c.geom <-> s.geom, c.code
             LIMIT 1) AS code
-    FROM stores s WHERE s.id IN (SELECT DISTINCT store_id FROM b)
+    FROM stores s WHERE s.id IN (SELECT DISTINCT store_id FROM redemption_stage)
+), ins AS (
+    INSERT INTO redemptions (application_id, txn_id, store_id, at, voucher_id, household_hash,
+                             phase, amount_fen, reservation_id, content_hash, batch_id,
+                             community_code)
+    SELECT $1, b.txn_id, b.store_id, b.at, b.voucher_id, b.household_hash, b.phase,
+           b.amount_fen, b.reservation_id, b.content_hash, $2,
+           COALESCE(
+               CASE WHEN b.reservation_id IS NOT NULL THEN
+                   (SELECT c.code FROM reservations v JOIN communities c
+                        ON ST_Intersects(c.geom, v.household_geom)
+                    WHERE v.id = b.reservation_id ORDER BY c.is_pilot DESC, c.code LIMIT 1)
+               END,
+               sc.code)
+    FROM redemption_stage b JOIN store_community sc ON sc.id = b.store_id
+    ON CONFLICT (application_id, txn_id) DO NOTHING
+    RETURNING id, txn_id
+), items AS (
+    INSERT INTO redemption_items (redemption_id, line, category, name, quantity,
+                                  unit_price_fen, amount_fen)
+    SELECT ins.id, i.line, i.category, i.name, i.quantity, i.unit_price_fen, i.amount_fen
+    FROM redemption_item_stage i JOIN ins USING (txn_id)
 )
-INSERT INTO redemptions (application_id, txn_id, store_id, at, voucher_id, household_hash, phase,
-                         amount_fen, reservation_id, content_hash, batch_id, community_code)
-SELECT $1, b.txn_id, b.store_id, b.at, b.voucher_id, b.household_hash, b.phase, b.amount_fen,
-       b.reservation_id, b.content_hash, $11,
-       COALESCE(
-           CASE WHEN b.reservation_id IS NOT NULL THEN
-               (SELECT c.code FROM reservations v JOIN communities c
-                    ON ST_Intersects(c.geom, v.household_geom)
-                WHERE v.id = b.reservation_id ORDER BY c.is_pilot DESC, c.code LIMIT 1)
-           END,
-           sc.code)
-FROM b JOIN store_community sc ON sc.id = b.store_id
-ON CONFLICT (application_id, txn_id) DO NOTHING
-RETURNING id, txn_id;
-
--- name: insert_items
-INSERT INTO redemption_items (redemption_id, line, category, name, quantity, unit_price_fen,
-                              amount_fen)
-SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[], $5::numeric[],
-                     $6::bigint[], $7::bigint[]);
+SELECT count(*) FROM ins;
 
 -- name: rule_excluded_category
 INSERT INTO monitoring_alerts (rule, subject, store_id, redemption_id, evidence)
@@ -140,29 +149,37 @@ ON CONFLICT (rule, subject) DO NOTHING;
 
 -- name: rule_price_outlier
 -- An item line whose unit price exceeds $2 × the network's median for its category in its
--- week (Beijing time), the median taken over at least $3 lines.
+-- week (Beijing time), the median taken over at least $3 lines. Only the weeks the batch
+-- touches are read, through the index on redemption times.
 INSERT INTO monitoring_alerts (rule, subject, store_id, redemption_id, evidence)
-WITH lines AS (
-    SELECT r.id, r.store_id, r.txn_id, r.at, r.batch_id, i.line, i.category, i.name,
-           i.unit_price_fen, date_trunc('week', r.at AT TIME ZONE 'Asia/Shanghai')::date AS week
+WITH batch AS (
+    SELECT r.id, r.store_id, r.txn_id, r.at, i.line, i.category, i.name, i.unit_price_fen,
+           date_trunc('week', r.at AT TIME ZONE 'Asia/Shanghai')::date AS week
     FROM redemptions r JOIN redemption_items i ON i.redemption_id = r.id
+    WHERE r.batch_id = $1
 ), touched AS (
-    SELECT DISTINCT category, week FROM lines WHERE batch_id = $1
+    SELECT DISTINCT category, week FROM batch
+), weeks AS (
+    SELECT DISTINCT week FROM touched
 ), medians AS (
-    SELECT l.category, l.week, percentile_cont(0.5) WITHIN GROUP (ORDER BY l.unit_price_fen)
-           AS median, count(*) AS sample
-    FROM lines l JOIN touched t USING (category, week)
-    GROUP BY l.category, l.week
+    SELECT i.category, w.week,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY i.unit_price_fen) AS median,
+           count(*) AS sample
+    FROM weeks w
+    JOIN redemptions r ON r.at >= (w.week::timestamp AT TIME ZONE 'Asia/Shanghai')
+                      AND r.at < ((w.week + 7)::timestamp AT TIME ZONE 'Asia/Shanghai')
+    JOIN redemption_items i ON i.redemption_id = r.id
+    JOIN touched t ON t.category = i.category AND t.week = w.week
+    GROUP BY i.category, w.week
 )
 SELECT 'price_outlier', 'item:' || l.id || ':' || l.line, l.store_id, l.id,
        jsonb_build_object('txn_id', l.txn_id, 'at', l.at, 'line', l.line,
                           'category', l.category, 'name', l.name,
                           'unit_price_fen', l.unit_price_fen, 'week', m.week,
                           'network_median_fen', m.median, 'sample', m.sample, 'factor', $2::float8)
-FROM lines l
+FROM batch l
 JOIN medians m USING (category, week)
-WHERE l.batch_id = $1
-  AND m.sample >= $3::int AND l.unit_price_fen > $2::float8 * m.median
+WHERE m.sample >= $3::int AND l.unit_price_fen > $2::float8 * m.median
 ON CONFLICT (rule, subject) DO NOTHING;
 
 -- name: rule_missing_feedback
@@ -252,6 +269,38 @@ LEFT JOIN communities c ON c.code = r.community_code
 WHERE ($7::timestamptz IS NULL OR r.at >= $7) AND ($8::timestamptz IS NULL OR r.at < $8)
 GROUP BY 1, 3, 4, 5, 6, 8
 ORDER BY 1, 3, 4, 5, 6, 8;
+
+-- name: report_consumption_rollup
+-- The same report from redemption_rollup (migration 0021), for whole Beijing days
+-- [$7, $8) (NULL: open): per group and household chunk the bitmaps are ORed and their bits
+-- counted, then the chunks summed. category '' rows are whole redemptions: read when the
+-- report is not grouped by category.
+WITH per_chunk AS (
+    SELECT CASE WHEN $1 THEN NULLIF(u.community_code, '') END AS community,
+           CASE WHEN $1 THEN max(c.name) END AS community_name,
+           CASE WHEN $2 THEN COALESCE(c.district, '') END AS district,
+           CASE WHEN $3 THEN u.category END AS category,
+           CASE WHEN $4 THEN u.phase END AS phase,
+           CASE WHEN $5 THEN u.store_id END AS store_id,
+           CASE WHEN $6 THEN u.day END AS day,
+           sum(u.redemptions) AS redemptions,
+           bit_count(bit_or(u.households)) AS households,
+           sum(u.amount_fen) AS amount_fen,
+           sum(u.item_lines) AS item_lines
+    FROM redemption_rollup u
+    LEFT JOIN communities c ON c.code = u.community_code
+    WHERE (u.category <> '') = $3
+      AND ($7::date IS NULL OR u.day >= $7) AND ($8::date IS NULL OR u.day < $8)
+    GROUP BY 1, 3, 4, 5, 6, 7, u.hchunk
+)
+SELECT p.community, max(p.community_name) AS community_name, p.district, p.category, p.phase,
+       p.store_id, max(s.name) AS store_name, p.day,
+       sum(p.redemptions)::bigint AS redemptions, sum(p.households)::bigint AS households,
+       sum(p.amount_fen)::bigint AS amount_fen, sum(p.item_lines)::bigint AS item_lines
+FROM per_chunk p
+LEFT JOIN stores s ON s.id = p.store_id
+GROUP BY p.community, p.district, p.category, p.phase, p.store_id, p.day
+ORDER BY p.community, p.district, p.category, p.phase, p.store_id, p.day;
 
 -- name: report_routing
 -- Routed households (reservations held, made in the period) and how many redeemed them.
