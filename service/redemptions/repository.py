@@ -69,12 +69,14 @@ ITEM_STAGE_COLUMNS = ("txn_id", "line", "category", "name", "quantity", "unit_pr
 async def insert_batch(conn: asyncpg.Connection, application_id: UUID, batch_id: UUID,
                        records: list[tuple], items: list[tuple]) -> int:
     """Binary COPY of the batch into this connection's staging tables, then one INSERT …
-    SELECT of records and items (in the caller's transaction); returns the records inserted."""
+    SELECT of records, items, rollup and price counts (in the caller's transaction); returns
+    the records inserted."""
     await conn.execute(SQL.create_stage)
     await conn.copy_records_to_table("redemption_stage", records=records,
                                      columns=STAGE_COLUMNS)
     await conn.copy_records_to_table("redemption_item_stage", records=items,
                                      columns=ITEM_STAGE_COLUMNS)
+    await conn.execute(SQL.stage_households)
     return await conn.fetchval(SQL.insert_staged, application_id, batch_id)
 
 

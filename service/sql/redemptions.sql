@@ -54,13 +54,25 @@ CREATE TEMP TABLE IF NOT EXISTS redemption_item_stage (
     unit_price_fen bigint, amount_fen bigint
 ) ON COMMIT DELETE ROWS;
 
+-- name: stage_households
+-- The staged batch's households that have no id yet get one (ids number the rollup's
+-- household bitmaps; in hash order, so concurrent batches never wait on each other in a
+-- cycle). Looked up first: ON CONFLICT would spend an id on every known household.
+INSERT INTO household_ids (household_hash)
+SELECT DISTINCT s.household_hash FROM redemption_stage s
+WHERE NOT EXISTS (SELECT 1 FROM household_ids h WHERE h.household_hash = s.household_hash)
+ORDER BY 1
+ON CONFLICT (household_hash) DO NOTHING;
+
 -- name: insert_staged
 -- The staged batch in one statement: its records (a txn_id already stored, by a concurrent
--- re-send, is skipped) and the items of those inserted; answers how many were inserted.
--- The community: the one the routed household was in (a linked reservation's point), else
--- the one the store lies in, else the nearest within 5 km of it (once per store of the batch).
--- The items' trigger adds them to redemption_rollup (migration 0021).
-WITH store_community AS (
+-- re-send, is skipped), the items of those inserted, and what they add to the report's
+-- rollup and the price rule's weekly counts (migration 0021); answers how many records were
+-- inserted. Rollup and counts are upserted in key order: batches adding to the same rows
+-- wait for each other, never deadlock. The community: the one the routed household was in (a
+-- linked reservation's point), else the one the store lies in, else the nearest within 5 km
+-- of it (once per store of the batch).
+WITH store_community AS MATERIALIZED (
     SELECT s.id,
            (SELECT c.code FROM communities c
             WHERE ST_DWithin(c.geom::geography, s.geom::geography, 5000)
@@ -82,12 +94,54 @@ WITH store_community AS (
                sc.code)
     FROM redemption_stage b JOIN store_community sc ON sc.id = b.store_id
     ON CONFLICT (application_id, txn_id) DO NOTHING
-    RETURNING id, txn_id
+    RETURNING id, txn_id, community_code
 ), items AS (
     INSERT INTO redemption_items (redemption_id, line, category, name, quantity,
                                   unit_price_fen, amount_fen)
     SELECT ins.id, i.line, i.category, i.name, i.quantity, i.unit_price_fen, i.amount_fen
     FROM redemption_item_stage i JOIN ins USING (txn_id)
+), households AS MATERIALIZED (
+    SELECT d.household_hash,
+           (SELECT h.id FROM household_ids h WHERE h.household_hash = d.household_hash) AS hid
+    FROM (SELECT DISTINCT household_hash FROM redemption_stage) d
+), lines AS MATERIALIZED (
+    SELECT ins.id, b.at, (b.at AT TIME ZONE 'Asia/Shanghai')::date AS day, b.store_id,
+           COALESCE(ins.community_code, '') AS community_code, b.phase, h.hid, i.category,
+           i.quantity, i.unit_price_fen, i.amount_fen
+    FROM ins
+    JOIN redemption_stage b USING (txn_id)
+    JOIN redemption_item_stage i USING (txn_id)
+    JOIN households h ON h.household_hash = b.household_hash
+), per_redemption AS (
+    -- one row per redemption and category, and one for the redemption as a whole ('')
+    SELECT l.id, l.day, l.store_id, l.community_code, l.phase, c.category, l.hid,
+           count(*) AS item_lines, sum(l.amount_fen) AS amount_fen, sum(l.quantity) AS quantity
+    FROM lines l CROSS JOIN LATERAL (VALUES (l.category), ('')) c (category)
+    GROUP BY l.id, l.day, l.store_id, l.community_code, l.phase, c.category, l.hid
+), rollup AS (
+    INSERT INTO redemption_rollup AS t (day, store_id, community_code, phase, category, hchunk,
+                                        redemptions, item_lines, amount_fen, quantity,
+                                        households)
+    SELECT day, store_id, community_code, phase, category, hid / 4096, count(*),
+           sum(item_lines), sum(amount_fen), sum(quantity),
+           bit_or(set_bit(0::bit(4096), hid % 4096, 1))
+    FROM per_redemption
+    GROUP BY 1, 2, 3, 4, 5, 6
+    ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (day, store_id, community_code, phase, category, hchunk) DO UPDATE
+    SET redemptions = t.redemptions + excluded.redemptions,
+        item_lines = t.item_lines + excluded.item_lines,
+        amount_fen = t.amount_fen + excluded.amount_fen,
+        quantity = t.quantity + excluded.quantity,
+        households = t.households | excluded.households
+), prices AS (
+    INSERT INTO price_week_counts AS t (category, week, unit_price_fen, lines)
+    SELECT category, date_trunc('week', at AT TIME ZONE 'Asia/Shanghai')::date,
+           unit_price_fen, count(*)
+    FROM lines
+    GROUP BY 1, 2, 3
+    ORDER BY 1, 2, 3
+    ON CONFLICT (category, week, unit_price_fen) DO UPDATE SET lines = t.lines + excluded.lines
 )
 SELECT count(*) FROM ins;
 
@@ -149,28 +203,32 @@ ON CONFLICT (rule, subject) DO NOTHING;
 
 -- name: rule_price_outlier
 -- An item line whose unit price exceeds $2 × the network's median for its category in its
--- week (Beijing time), the median taken over at least $3 lines. Only the weeks the batch
--- touches are read, through the index on redemption times.
+-- week (Beijing time), the median taken over at least $3 lines. The medians come from
+-- price_week_counts (how many lines had each price; migration 0021), for the weeks the batch
+-- touches: percentile_cont(0.5) of n values is the mean of the values at the 0-based
+-- positions floor((n-1)/2) and ceil((n-1)/2).
 INSERT INTO monitoring_alerts (rule, subject, store_id, redemption_id, evidence)
-WITH batch AS (
+WITH batch AS MATERIALIZED (
     SELECT r.id, r.store_id, r.txn_id, r.at, i.line, i.category, i.name, i.unit_price_fen,
            date_trunc('week', r.at AT TIME ZONE 'Asia/Shanghai')::date AS week
     FROM redemptions r JOIN redemption_items i ON i.redemption_id = r.id
     WHERE r.batch_id = $1
-), touched AS (
-    SELECT DISTINCT category, week FROM batch
-), weeks AS (
-    SELECT DISTINCT week FROM touched
+), counted AS (
+    SELECT p.category, p.week, p.unit_price_fen, p.lines,
+           sum(p.lines) OVER (PARTITION BY p.category, p.week ORDER BY p.unit_price_fen)
+               - p.lines AS before,
+           sum(p.lines) OVER (PARTITION BY p.category, p.week) AS n
+    FROM price_week_counts p
+    WHERE (p.category, p.week) IN (SELECT DISTINCT category, week FROM batch)
 ), medians AS (
-    SELECT i.category, w.week,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY i.unit_price_fen) AS median,
-           count(*) AS sample
-    FROM weeks w
-    JOIN redemptions r ON r.at >= (w.week::timestamp AT TIME ZONE 'Asia/Shanghai')
-                      AND r.at < ((w.week + 7)::timestamp AT TIME ZONE 'Asia/Shanghai')
-    JOIN redemption_items i ON i.redemption_id = r.id
-    JOIN touched t ON t.category = i.category AND t.week = w.week
-    GROUP BY i.category, w.week
+    SELECT category, week, max(n) AS sample,
+           (min(unit_price_fen) FILTER (
+                WHERE floor((n - 1) / 2.0) >= before AND floor((n - 1) / 2.0) < before + lines)
+            + min(unit_price_fen) FILTER (
+                WHERE ceil((n - 1) / 2.0) >= before AND ceil((n - 1) / 2.0) < before + lines)
+           ) / 2.0::float8 AS median
+    FROM counted
+    GROUP BY category, week
 )
 SELECT 'price_outlier', 'item:' || l.id || ':' || l.line, l.store_id, l.id,
        jsonb_build_object('txn_id', l.txn_id, 'at', l.at, 'line', l.line,

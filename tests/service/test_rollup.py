@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import statistics
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -59,6 +60,11 @@ async def assert_rollup_is_raw(conn: asyncpg.Connection) -> None:
             rolled = rows(await repo.consumption_rollup(conn, list(dims), first, last))
             assert rolled == raw, (dims, start)
             assert raw  # the data reaches every period
+    prices = await conn.fetch("SELECT * FROM price_week_counts ORDER BY 1, 2, 3")
+    assert rows(prices) == rows(await conn.fetch(
+        "SELECT i.category, date_trunc('week', r.at AT TIME ZONE 'Asia/Shanghai')::date AS week,"
+        " i.unit_price_fen, count(*) AS lines FROM redemption_items i"
+        " JOIN redemptions r ON r.id = i.redemption_id GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"))
 
 
 async def test_rollup_equals_the_raw_rows_on_random_data(world: World) -> None:
@@ -127,3 +133,28 @@ async def test_the_service_cannot_rewrite_reported_redemptions(service_dsn: str,
                 await conn.execute(sql)
     finally:
         await conn.close()
+
+
+async def test_the_price_rule_median_is_the_median_of_every_line_of_the_week(
+        world: World) -> None:
+    """The weekly medians come from per-price line counts (price_week_counts): they must be
+    what percentile_cont over the week's lines gives, for odd and even counts, with prices
+    repeated and spread over several batches."""
+    w = world
+    rng = random.Random(21)
+    store = w.merchants[WUMART][1][0]
+    for week, n in ((0, 13), (1, 16)):
+        monday = datetime(2026, 11, 9, 12, 0, tzinfo=UTC) + timedelta(days=7 * week)
+        prices = [rng.choice([300, 450, 450, 500, 520, 800, 999]) for _ in range(n - 1)]
+        lines = [record(store, f"M{week}-{k}", at=monday + timedelta(hours=k),
+                        items=[item("fresh_food", "菜", 1, p)]) for k, p in enumerate(prices)]
+        lines.append(record(store, f"M{week}-far", at=monday,
+                            items=[item("fresh_food", "菜", 1, 90_000)]))
+        for part in (lines[:5], lines[5:9], lines[9:]):
+            await w.send(WUMART, part)
+        evidence = await w.conn.fetchval(
+            "SELECT evidence FROM monitoring_alerts WHERE rule = 'price_outlier' "
+            "AND evidence->>'txn_id' = $1", f"M{week}-far")
+        assert evidence is not None
+        assert evidence["network_median_fen"] == statistics.median([*prices, 90_000])
+        assert evidence["sample"] == n

@@ -1,9 +1,9 @@
 -- The consumption report's rollup (issue 16's report goal: 1,000,000 redemptions in ≤ 1 s).
 --
 -- One row per Beijing day, store, community, phase, category and household chunk, with the
--- counts, amounts and quantities of the goods bought, kept by a statement trigger on
--- redemption_items in the same transaction as the items (any write path, one set-based
--- statement per batch). category '' is the redemption as a whole (all its lines): a report
+-- counts, amounts and quantities of the goods bought, kept by the feed's ingest statement
+-- (sql/redemptions.sql, insert_staged) in the same statement as the records and items it
+-- adds, from the staged batch. category '' is the redemption as a whole (all its lines): a report
 -- not grouped by category reads those rows, so a redemption with lines in two categories
 -- counts once. community_code '' is "no community".
 --
@@ -34,46 +34,17 @@ CREATE TABLE redemption_rollup (
     PRIMARY KEY (day, store_id, community_code, phase, category, hchunk)
 );
 
--- Adds the items of one statement (and their redemptions) to the rollup. Rows are upserted in
--- key order, so two batches adding to the same rows wait for each other, never deadlock.
-CREATE FUNCTION redemption_rollup_add() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO household_ids (household_hash)
-    SELECT DISTINCT r.household_hash
-    FROM redemptions r
-    WHERE r.id IN (SELECT redemption_id FROM new_items)
-      AND NOT EXISTS (SELECT 1 FROM household_ids h WHERE h.household_hash = r.household_hash)
-    ORDER BY 1
-    ON CONFLICT (household_hash) DO NOTHING;
+-- How many item lines had each unit price, per category and Beijing week: the price rule's
+-- weekly medians, without reading the week's items again for every batch.
+CREATE TABLE price_week_counts (
+    category       text NOT NULL,
+    week           date NOT NULL,
+    unit_price_fen bigint NOT NULL,
+    lines          bigint NOT NULL,
+    PRIMARY KEY (category, week, unit_price_fen)
+);
 
-    INSERT INTO redemption_rollup AS t (day, store_id, community_code, phase, category, hchunk,
-                                        redemptions, item_lines, amount_fen, quantity,
-                                        households)
-    SELECT (r.at AT TIME ZONE 'Asia/Shanghai')::date, r.store_id,
-           COALESCE(r.community_code, ''), r.phase, c.category, h.id / 4096,
-           count(DISTINCT r.id), count(*), sum(i.amount_fen), sum(i.quantity),
-           bit_or(set_bit(0::bit(4096), h.id % 4096, 1))
-    FROM new_items i
-    JOIN redemptions r ON r.id = i.redemption_id
-    JOIN household_ids h ON h.household_hash = r.household_hash
-    CROSS JOIN LATERAL (VALUES (i.category), ('')) c (category)
-    GROUP BY 1, 2, 3, 4, 5, 6
-    ORDER BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (day, store_id, community_code, phase, category, hchunk) DO UPDATE
-    SET redemptions = t.redemptions + excluded.redemptions,
-        item_lines = t.item_lines + excluded.item_lines,
-        amount_fen = t.amount_fen + excluded.amount_fen,
-        quantity = t.quantity + excluded.quantity,
-        households = t.households | excluded.households;
-    RETURN NULL;
-END $$;
-
-CREATE TRIGGER redemption_items_rollup AFTER INSERT ON redemption_items
-    REFERENCING NEW TABLE AS new_items
-    FOR EACH STATEMENT EXECUTE FUNCTION redemption_rollup_add();
-
--- What is already stored, once (each redemption's items are all in this one statement).
+-- What is already stored, once.
 INSERT INTO household_ids (household_hash)
 SELECT household_hash FROM redemptions GROUP BY household_hash ORDER BY min(id);
 
@@ -88,4 +59,16 @@ JOIN household_ids h ON h.household_hash = r.household_hash
 CROSS JOIN LATERAL (VALUES (i.category), ('')) c (category)
 GROUP BY 1, 2, 3, 4, 5, 6;
 
+INSERT INTO price_week_counts (category, week, unit_price_fen, lines)
+SELECT i.category, date_trunc('week', r.at AT TIME ZONE 'Asia/Shanghai')::date,
+       i.unit_price_fen, count(*)
+FROM redemption_items i
+JOIN redemptions r ON r.id = i.redemption_id
+GROUP BY 1, 2, 3;
+
 REVOKE UPDATE, DELETE, TRUNCATE ON redemptions, redemption_items FROM boai_service;
+
+-- Items are inserted only by the statement that inserts their redemption, joined to the rows
+-- it returned (insert_staged), and the service can delete neither: the per-line foreign key
+-- check (a quarter of a batch's insert time) guards nothing the ingest can get wrong.
+ALTER TABLE redemption_items DROP CONSTRAINT redemption_items_redemption_id_fkey;
