@@ -104,20 +104,26 @@ WITH store_community AS MATERIALIZED (
     SELECT d.household_hash,
            (SELECT h.id FROM household_ids h WHERE h.household_hash = d.household_hash) AS hid
     FROM (SELECT DISTINCT household_hash FROM redemption_stage) d
-), lines AS MATERIALIZED (
-    SELECT ins.id, b.at, (b.at AT TIME ZONE 'Asia/Shanghai')::date AS day, b.store_id,
-           COALESCE(ins.community_code, '') AS community_code, b.phase, h.hid, i.category,
-           i.quantity, i.unit_price_fen, i.amount_fen
+), recs AS MATERIALIZED (
+    -- each inserted record's Beijing day and week, its household's id
+    SELECT ins.id, ins.txn_id, b.store_id, COALESCE(ins.community_code, '') AS community_code,
+           b.phase, h.hid, d.day, d.day - (extract(isodow FROM d.day)::int - 1) AS week
     FROM ins
     JOIN redemption_stage b USING (txn_id)
-    JOIN redemption_item_stage i USING (txn_id)
     JOIN households h ON h.household_hash = b.household_hash
+    CROSS JOIN LATERAL (SELECT (b.at AT TIME ZONE 'Asia/Shanghai')::date AS day) d
+), lines AS MATERIALIZED (
+    SELECT r.id, r.day, r.week, r.store_id, r.community_code, r.phase, r.hid, i.category,
+           i.quantity, i.unit_price_fen, i.amount_fen
+    FROM recs r JOIN redemption_item_stage i USING (txn_id)
 ), per_redemption AS (
-    -- one row per redemption and category, and one for the redemption as a whole ('')
-    SELECT l.id, l.day, l.store_id, l.community_code, l.phase, c.category, l.hid,
+    -- one row per redemption and category, and one for the redemption as a whole ('');
+    -- everything but the category follows from the redemption
+    SELECT l.id, c.category, min(l.day) AS day, min(l.store_id::text)::uuid AS store_id,
+           min(l.community_code) AS community_code, min(l.phase) AS phase, min(l.hid) AS hid,
            count(*) AS item_lines, sum(l.amount_fen) AS amount_fen, sum(l.quantity) AS quantity
     FROM lines l CROSS JOIN LATERAL (VALUES (l.category), ('')) c (category)
-    GROUP BY l.id, l.day, l.store_id, l.community_code, l.phase, c.category, l.hid
+    GROUP BY l.id, c.category
 ), rollup AS (
     INSERT INTO redemption_rollup AS t (day, store_id, community_code, phase, category, hchunk,
                                         redemptions, item_lines, amount_fen, quantity,
@@ -136,8 +142,7 @@ WITH store_community AS MATERIALIZED (
         households = t.households | excluded.households
 ), prices AS (
     INSERT INTO price_week_counts AS t (category, week, unit_price_fen, lines)
-    SELECT category, date_trunc('week', at AT TIME ZONE 'Asia/Shanghai')::date,
-           unit_price_fen, count(*)
+    SELECT category, week, unit_price_fen, count(*)
     FROM lines
     GROUP BY 1, 2, 3
     ORDER BY 1, 2, 3
