@@ -93,6 +93,7 @@ WITH store_community AS MATERIALIZED (
                END,
                sc.code)
     FROM redemption_stage b JOIN store_community sc ON sc.id = b.store_id
+    ORDER BY b.txn_id COLLATE "C"  -- a batch re-sent at once, reordered: no lock cycle
     ON CONFLICT (application_id, txn_id) DO NOTHING
     RETURNING id, txn_id, community_code
 ), items AS (
