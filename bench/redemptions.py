@@ -190,9 +190,11 @@ async def run(n: int, concurrency: int, workers: int) -> dict[str, Any]:
                                                            None))
         _, report_day_s = await timed(reports.consumption(conn, ["community", "day"], None,
                                                           None))
+        # the report's parts: its rows from the rollup, the exact timeliness from raw rows
         dims = [d in ("phase", "category") for d in reports.DIMENSIONS]
+        rolled, rollup_s = await timed(repo.consumption_rollup(conn, dims, None, None))
+        _, timeliness_s = await timed(repo.timeliness(conn, None, None))
         raw, raw_s = await timed(repo.consumption(conn, dims, None, None))
-        rolled = await repo.consumption_rollup(conn, dims, None, None)
         assert [dict(r) for r in raw] == [dict(r) for r in rolled]
         await conn.close()
     service_rate, copy_rate = n / service_s, n / copy_s
@@ -210,6 +212,8 @@ async def run(n: int, concurrency: int, workers: int) -> dict[str, Any]:
         "validation_only_records_per_s": round(validation_rate),
         "report_phase_category_s": round(report_s, 3),
         "report_community_day_s": round(report_day_s, 3),
+        "report_rows_from_rollup_s": round(rollup_s, 3),
+        "report_timeliness_s": round(timeliness_s, 3),
         "report_raw_phase_category_s": round(raw_s, 3),
         "report_totals": report.totals.redemptions,
         "cpu_s_per_1000_records": {k: round(v, 3) for k, v in spent.items()},
