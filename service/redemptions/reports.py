@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Literal
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import msgspec
@@ -18,6 +19,7 @@ from service.redemptions import repository as repo
 Dimension = Literal["community", "district", "category", "phase", "store", "day"]
 DIMENSIONS: tuple[Dimension, ...] = ("community", "district", "category", "phase", "store",
                                      "day")
+BEIJING = ZoneInfo("Asia/Shanghai")  # the programme's days
 METRICS = ("redemptions", "households", "amount_fen", "item_lines")
 
 
@@ -78,11 +80,28 @@ def _row(r: asyncpg.Record) -> Row:
     )
 
 
+def beijing_day(moment: datetime | None) -> date | bool | None:
+    """The Beijing day starting at `moment` (None: open); False when it is not a midnight."""
+    if moment is None:
+        return None
+    local = moment.astimezone(BEIJING)
+    return local.date() if local.time() == time(0) else False
+
+
+async def _grouped(conn: asyncpg.Connection, dims: list[bool], start: datetime | None,
+                   end: datetime | None) -> list[asyncpg.Record]:
+    # Periods of whole Beijing days (or open) read the rollup; any other bound the raw rows.
+    first, last = beijing_day(start), beijing_day(end)
+    if first is False or last is False:
+        return await repo.consumption(conn, dims, start, end)
+    return await repo.consumption_rollup(conn, dims, first, last)  # type: ignore[arg-type]
+
+
 async def consumption(conn: asyncpg.Connection, group_by: list[Dimension],
                       start: datetime | None, end: datetime | None) -> Consumption:
     dims = [d in group_by for d in DIMENSIONS]
-    rows = [_row(r) for r in await repo.consumption(conn, dims, start, end)]
-    total = await repo.consumption(conn, [False] * len(DIMENSIONS), start, end)
+    rows = [_row(r) for r in await _grouped(conn, dims, start, end)]
+    total = await _grouped(conn, [False] * len(DIMENSIONS), start, end)
     totals = _row(total[0]) if total else Row(0, 0, 0, 0)
     routed = await repo.routing(conn, start, end)
     share = routed["redeemed"] / routed["reserved"] if routed["reserved"] else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -60,14 +60,24 @@ async def known_reservations(conn: asyncpg.Connection, ids: list[UUID]) -> set[U
     return {r["id"] for r in await conn.fetch(SQL.known_reservations, ids)}
 
 
-async def insert_redemptions(conn: asyncpg.Connection, application_id: UUID, batch_id: UUID,
-                             columns: list[list[Any]]) -> dict[str, int]:
-    rows = await conn.fetch(SQL.insert_redemptions, application_id, *columns, batch_id)
-    return {r["txn_id"]: r["id"] for r in rows}
+STAGE_COLUMNS = ("txn_id", "store_id", "at", "voucher_id", "household_hash", "phase",
+                 "amount_fen", "reservation_id", "content_hash")
+ITEM_STAGE_COLUMNS = ("txn_id", "line", "category", "name", "quantity", "unit_price_fen",
+                      "amount_fen")
 
 
-async def insert_items(conn: asyncpg.Connection, columns: list[list[Any]]) -> None:
-    await conn.execute(SQL.insert_items, *columns)
+async def insert_batch(conn: asyncpg.Connection, application_id: UUID, batch_id: UUID,
+                       records: list[tuple], items: list[tuple]) -> int:
+    """Binary COPY of the batch into this connection's staging tables, then one INSERT …
+    SELECT of records, items, rollup and price counts (in the caller's transaction); returns
+    the records inserted."""
+    await conn.execute(SQL.create_stage)
+    await conn.copy_records_to_table("redemption_stage", records=records,
+                                     columns=STAGE_COLUMNS)
+    await conn.copy_records_to_table("redemption_item_stage", records=items,
+                                     columns=ITEM_STAGE_COLUMNS)
+    await conn.execute(SQL.stage_households)
+    return await conn.fetchval(SQL.insert_staged, application_id, batch_id)
 
 
 async def run_rule(conn: asyncpg.Connection, name: str, *args: Any) -> int:
@@ -100,6 +110,11 @@ async def update_alert_status(conn: asyncpg.Connection, alert_id: int, status: s
 async def consumption(conn: asyncpg.Connection, dims: list[bool], start: datetime | None,
                       end: datetime | None) -> Rows:
     return await conn.fetch(SQL.report_consumption, *dims, start, end)
+
+
+async def consumption_rollup(conn: asyncpg.Connection, dims: list[bool], start: date | None,
+                             end: date | None) -> Rows:
+    return await conn.fetch(SQL.report_consumption_rollup, *dims, start, end)
 
 
 async def routing(conn: asyncpg.Connection, start: datetime | None, end: datetime | None):

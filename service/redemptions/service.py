@@ -57,6 +57,8 @@ def _prefixed(index: int, errors: list[FieldError]) -> list[FieldError]:
 
 
 def _txn_of(raw: RawRecord) -> str | None:
+    if raw.typed is not None:
+        return raw.typed.txn_id
     txn = raw.data.get("txn_id") if isinstance(raw.data, dict) else None
     return txn if isinstance(txn, str) else None
 
@@ -94,6 +96,15 @@ def _plain(value: Any, text: bool = False) -> bool:
     return True
 
 
+def _checked(record: RecordIn) -> RecordIn | None:
+    """The two checks msgspec does not know: not in the future, a known category."""
+    if record.at > datetime.now(UTC) + CLOCK_SKEW:
+        return None
+    if any(item.category not in CATEGORIES for item in record.items):
+        return None
+    return record
+
+
 def _fast(raw: Any) -> RecordIn | None:
     """The common case at msgspec's speed: a record whose strings need no cleaning and that
     msgspec accepts as it is, with the two checks msgspec does not know (category, not in
@@ -105,21 +116,34 @@ def _fast(raw: Any) -> RecordIn | None:
         record = msgspec.convert(raw, RecordIn)
     except msgspec.ValidationError:
         return None
-    if record.at > datetime.now(UTC) + CLOCK_SKEW:
+    return _checked(record)
+
+
+def _fast_typed(record: RecordIn) -> RecordIn | None:
+    """_fast for a record msgspec decoded straight from the body: its strings must need no
+    cleaning (times and ids msgspec parsed are ASCII; the field names are the schema's)."""
+    if not (_plain(record.txn_id) and _plain(record.voucher_id)
+            and _plain(record.household_ref)):
         return None
-    if any(item.category not in CATEGORIES for item in record.items):
+    if not all(_plain(i.category) and _plain(i.name, text=True) for i in record.items):
         return None
-    return record
+    return _checked(record)
 
 
 def validate(raws: list[RawRecord], key: bytes) -> tuple[list[Valid], list[Rejected]]:
     valid: list[Valid] = []
     rejected: list[Rejected] = []
     for raw in raws:
-        record = None if raw.errors else _fast(raw.data)
+        data = raw.data
+        if raw.typed is not None:
+            record = _fast_typed(raw.typed)
+            if record is None:  # the generic way, from the same values
+                data = msgspec.to_builtins(raw.typed)
+        else:
+            record = None if raw.errors else _fast(data)
         errors: list[FieldError] = []
         if record is None:
-            record, errors = collect(RecordIn, raw.data)
+            record, errors = collect(RecordIn, data)
         errors = raw.errors + errors
         if errors or record is None:
             rejected.append(Rejected(raw.index, _txn_of(raw), _prefixed(raw.index, errors),
@@ -130,26 +154,17 @@ def validate(raws: list[RawRecord], key: bytes) -> tuple[list[Valid], list[Rejec
     return valid, rejected
 
 
-def _columns(batch: list[Valid]) -> list[list[Any]]:
-    r = [v.record for v in batch]
-    return [
-        [x.txn_id for x in r], [x.store_id for x in r], [x.at for x in r],
-        [x.voucher_id for x in r], [v.household_hash for v in batch], [x.phase for x in r],
-        [x.amount_fen for x in r], [x.reservation_id for x in r],
-        [v.content_hash for v in batch],
-    ]
-
-
-def _item_columns(batch: list[Valid], ids: dict[str, int]) -> list[list[Any]]:
-    cols: list[list[Any]] = [[], [], [], [], [], [], []]
+def _rows(batch: list[Valid]) -> tuple[list[tuple], list[tuple]]:
+    """The batch as the staging tables' rows (repository.STAGE_COLUMNS, ITEM_STAGE_COLUMNS)."""
+    records: list[tuple] = []
+    items: list[tuple] = []
     for v in batch:
-        for line, item in enumerate(v.record.items):
-            for col, value in zip(cols, (
-                ids[v.record.txn_id], line, item.category, item.name,
-                Decimal(str(item.quantity)), item.unit_price_fen, item.amount_fen,
-            ), strict=True):
-                col.append(value)
-    return cols
+        x = v.record
+        records.append((x.txn_id, x.store_id, x.at, x.voucher_id, v.household_hash, x.phase,
+                        x.amount_fen, x.reservation_id, v.content_hash))
+        items.extend((x.txn_id, line, i.category, i.name, Decimal(str(i.quantity)),
+                      i.unit_price_fen, i.amount_fen) for line, i in enumerate(x.items))
+    return records, items
 
 
 async def ingest(conn: asyncpg.Connection, merchant: Merchant, raws: list[RawRecord],
@@ -201,16 +216,13 @@ async def ingest(conn: asyncpg.Connection, merchant: Merchant, raws: list[RawRec
                     "No such reservation", "预约不存在")]))
             else:
                 accepted.append(v)
-        ids = await repo.insert_redemptions(conn, merchant.application_id, batch_id,
-                                            _columns(accepted)) if accepted else {}
+        inserted = await repo.insert_batch(conn, merchant.application_id, batch_id,
+                                           *_rows(accepted)) if accepted else 0
         # A concurrent re-send stored some first: those are duplicates, not new records.
-        duplicates += len(accepted) - len(ids)
-        accepted = [v for v in accepted if v.record.txn_id in ids]
-        if accepted:
-            await repo.insert_items(conn, _item_columns(accepted, ids))
-    raised = await monitoring.evaluate(conn, settings, batch_id) if accepted else 0
+        duplicates += len(accepted) - inserted
+    raised = await monitoring.evaluate(conn, settings, batch_id) if inserted else 0
     rejected.sort(key=lambda r: r.index)
-    return FeedAnswer(batch_id, len(accepted), len(rejected), duplicates, rejected, raised)
+    return FeedAnswer(batch_id, inserted, len(rejected), duplicates, rejected, raised)
 
 
 def _conflict(v: Valid, where: str) -> Rejected:

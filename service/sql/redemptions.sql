@@ -43,44 +43,113 @@ SELECT txn_id, content_hash FROM redemptions WHERE application_id = $1 AND txn_i
 -- name: known_reservations
 SELECT id FROM reservations WHERE id = ANY($1::uuid[]);
 
--- name: insert_redemptions
--- One statement for the whole batch; a txn_id already stored (a concurrent re-send) is
--- skipped and not returned. The community: the one the routed household was in (a linked
--- reservation's point), else the one the store lies in, else the nearest within 5 km of it
--- (looked up once per store of the batch, not per record).
-WITH b AS (
-    SELECT * FROM unnest($2::text[], $3::uuid[], $4::timestamptz[], $5::text[], $6::bytea[],
-                         $7::text[], $8::bigint[], $9::uuid[], $10::bytea[])
-         AS b (txn_id, store_id, at, voucher_id, household_hash, phase, amount_fen,
-               reservation_id, content_hash)
-), store_community AS (
+-- name: create_stage
+-- Per connection, once: the staging tables a batch is binary-COPYed into (emptied at commit).
+CREATE TEMP TABLE IF NOT EXISTS redemption_stage (
+    txn_id text, store_id uuid, at timestamptz, voucher_id text, household_hash bytea,
+    phase text, amount_fen bigint, reservation_id uuid, content_hash bytea
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS redemption_item_stage (
+    txn_id text, line smallint, category text, name text, quantity numeric,
+    unit_price_fen bigint, amount_fen bigint
+) ON COMMIT DELETE ROWS;
+
+-- name: stage_households
+-- The staged batch's households that have no id yet get one (ids number the rollup's
+-- household bitmaps; in hash order, so concurrent batches never wait on each other in a
+-- cycle). Looked up first: ON CONFLICT would spend an id on every known household.
+INSERT INTO household_ids (household_hash)
+SELECT DISTINCT s.household_hash FROM redemption_stage s
+WHERE NOT EXISTS (SELECT 1 FROM household_ids h WHERE h.household_hash = s.household_hash)
+ORDER BY 1
+ON CONFLICT (household_hash) DO NOTHING;
+
+-- name: insert_staged
+-- The staged batch in one statement: its records (a txn_id already stored, by a concurrent
+-- re-send, is skipped), the items of those inserted, and what they add to the report's
+-- rollup and the price rule's weekly counts (migration 0021); answers how many records were
+-- inserted. Rollup and counts are upserted in key order: batches adding to the same rows
+-- wait for each other, never deadlock. The community: the one the routed household was in (a
+-- linked reservation's point), else the one the store lies in, else the nearest within 5 km
+-- of it (once per store of the batch).
+WITH store_community AS MATERIALIZED (
     SELECT s.id,
            (SELECT c.code FROM communities c
             WHERE ST_DWithin(c.geom::geography, s.geom::geography, 5000)
             ORDER BY ST_Intersects(c.geom, s.geom) DESC, c.geom <-> s.geom, c.code
             LIMIT 1) AS code
-    FROM stores s WHERE s.id IN (SELECT DISTINCT store_id FROM b)
+    FROM stores s WHERE s.id IN (SELECT DISTINCT store_id FROM redemption_stage)
+), ins AS (
+    INSERT INTO redemptions (application_id, txn_id, store_id, at, voucher_id, household_hash,
+                             phase, amount_fen, reservation_id, content_hash, batch_id,
+                             community_code)
+    SELECT $1, b.txn_id, b.store_id, b.at, b.voucher_id, b.household_hash, b.phase,
+           b.amount_fen, b.reservation_id, b.content_hash, $2,
+           COALESCE(
+               CASE WHEN b.reservation_id IS NOT NULL THEN
+                   (SELECT c.code FROM reservations v JOIN communities c
+                        ON ST_Intersects(c.geom, v.household_geom)
+                    WHERE v.id = b.reservation_id ORDER BY c.is_pilot DESC, c.code LIMIT 1)
+               END,
+               sc.code)
+    FROM redemption_stage b JOIN store_community sc ON sc.id = b.store_id
+    ORDER BY b.txn_id COLLATE "C"  -- a batch re-sent at once, reordered: no lock cycle
+    ON CONFLICT (application_id, txn_id) DO NOTHING
+    RETURNING id, txn_id, community_code
+), items AS (
+    INSERT INTO redemption_items (redemption_id, line, category, name, quantity,
+                                  unit_price_fen, amount_fen)
+    SELECT ins.id, i.line, i.category, i.name, i.quantity, i.unit_price_fen, i.amount_fen
+    FROM redemption_item_stage i JOIN ins USING (txn_id)
+), households AS MATERIALIZED (
+    SELECT d.household_hash,
+           (SELECT h.id FROM household_ids h WHERE h.household_hash = d.household_hash) AS hid
+    FROM (SELECT DISTINCT household_hash FROM redemption_stage) d
+), recs AS MATERIALIZED (
+    -- each inserted record's Beijing day and week, its household's id
+    SELECT ins.id, ins.txn_id, b.store_id, COALESCE(ins.community_code, '') AS community_code,
+           b.phase, h.hid, d.day, d.day - (extract(isodow FROM d.day)::int - 1) AS week
+    FROM ins
+    JOIN redemption_stage b USING (txn_id)
+    JOIN households h ON h.household_hash = b.household_hash
+    CROSS JOIN LATERAL (SELECT (b.at AT TIME ZONE 'Asia/Shanghai')::date AS day) d
+), lines AS MATERIALIZED (
+    SELECT r.id, r.day, r.week, r.store_id, r.community_code, r.phase, r.hid, i.category,
+           i.quantity, i.unit_price_fen, i.amount_fen
+    FROM recs r JOIN redemption_item_stage i USING (txn_id)
+), per_redemption AS (
+    -- one row per redemption and category, and one for the redemption as a whole ('');
+    -- everything but the category follows from the redemption
+    SELECT l.id, c.category, min(l.day) AS day, min(l.store_id::text)::uuid AS store_id,
+           min(l.community_code) AS community_code, min(l.phase) AS phase, min(l.hid) AS hid,
+           count(*) AS item_lines, sum(l.amount_fen) AS amount_fen, sum(l.quantity) AS quantity
+    FROM lines l CROSS JOIN LATERAL (VALUES (l.category), ('')) c (category)
+    GROUP BY l.id, c.category
+), rollup AS (
+    INSERT INTO redemption_rollup AS t (day, store_id, community_code, phase, category, hchunk,
+                                        redemptions, item_lines, amount_fen, quantity,
+                                        households)
+    SELECT day, store_id, community_code, phase, category, hid / 4096, count(*),
+           sum(item_lines), sum(amount_fen), sum(quantity),
+           bit_or(set_bit(0::bit(4096), hid % 4096, 1))
+    FROM per_redemption
+    GROUP BY 1, 2, 3, 4, 5, 6
+    ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (day, store_id, community_code, phase, category, hchunk) DO UPDATE
+    SET redemptions = t.redemptions + excluded.redemptions,
+        item_lines = t.item_lines + excluded.item_lines,
+        amount_fen = t.amount_fen + excluded.amount_fen,
+        quantity = t.quantity + excluded.quantity,
+        households = t.households | excluded.households
+), prices AS (
+    INSERT INTO price_week_counts AS t (category, week, unit_price_fen, lines)
+    SELECT category, week, unit_price_fen, count(*)
+    FROM lines
+    GROUP BY 1, 2, 3
+    ORDER BY 1, 2, 3
+    ON CONFLICT (category, week, unit_price_fen) DO UPDATE SET lines = t.lines + excluded.lines
 )
-INSERT INTO redemptions (application_id, txn_id, store_id, at, voucher_id, household_hash, phase,
-                         amount_fen, reservation_id, content_hash, batch_id, community_code)
-SELECT $1, b.txn_id, b.store_id, b.at, b.voucher_id, b.household_hash, b.phase, b.amount_fen,
-       b.reservation_id, b.content_hash, $11,
-       COALESCE(
-           CASE WHEN b.reservation_id IS NOT NULL THEN
-               (SELECT c.code FROM reservations v JOIN communities c
-                    ON ST_Intersects(c.geom, v.household_geom)
-                WHERE v.id = b.reservation_id ORDER BY c.is_pilot DESC, c.code LIMIT 1)
-           END,
-           sc.code)
-FROM b JOIN store_community sc ON sc.id = b.store_id
-ON CONFLICT (application_id, txn_id) DO NOTHING
-RETURNING id, txn_id;
-
--- name: insert_items
-INSERT INTO redemption_items (redemption_id, line, category, name, quantity, unit_price_fen,
-                              amount_fen)
-SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[], $5::numeric[],
-                     $6::bigint[], $7::bigint[]);
+SELECT count(*) FROM ins;
 
 -- name: rule_excluded_category
 INSERT INTO monitoring_alerts (rule, subject, store_id, redemption_id, evidence)
@@ -140,29 +209,41 @@ ON CONFLICT (rule, subject) DO NOTHING;
 
 -- name: rule_price_outlier
 -- An item line whose unit price exceeds $2 × the network's median for its category in its
--- week (Beijing time), the median taken over at least $3 lines.
+-- week (Beijing time), the median taken over at least $3 lines. The medians come from
+-- price_week_counts (how many lines had each price; migration 0021), for the weeks the batch
+-- touches: percentile_cont(0.5) of n values is the mean of the values at the 0-based
+-- positions floor((n-1)/2) and ceil((n-1)/2).
 INSERT INTO monitoring_alerts (rule, subject, store_id, redemption_id, evidence)
-WITH lines AS (
-    SELECT r.id, r.store_id, r.txn_id, r.at, r.batch_id, i.line, i.category, i.name,
-           i.unit_price_fen, date_trunc('week', r.at AT TIME ZONE 'Asia/Shanghai')::date AS week
+WITH batch AS MATERIALIZED (
+    SELECT r.id, r.store_id, r.txn_id, r.at, i.line, i.category, i.name, i.unit_price_fen,
+           date_trunc('week', r.at AT TIME ZONE 'Asia/Shanghai')::date AS week
     FROM redemptions r JOIN redemption_items i ON i.redemption_id = r.id
-), touched AS (
-    SELECT DISTINCT category, week FROM lines WHERE batch_id = $1
+    WHERE r.batch_id = $1
+), counted AS (
+    SELECT p.category, p.week, p.unit_price_fen, p.lines,
+           sum(p.lines) OVER (PARTITION BY p.category, p.week ORDER BY p.unit_price_fen)
+               - p.lines AS before,
+           sum(p.lines) OVER (PARTITION BY p.category, p.week) AS n
+    FROM price_week_counts p
+    WHERE (p.category, p.week) IN (SELECT DISTINCT category, week FROM batch)
 ), medians AS (
-    SELECT l.category, l.week, percentile_cont(0.5) WITHIN GROUP (ORDER BY l.unit_price_fen)
-           AS median, count(*) AS sample
-    FROM lines l JOIN touched t USING (category, week)
-    GROUP BY l.category, l.week
+    SELECT category, week, max(n) AS sample,
+           (min(unit_price_fen) FILTER (
+                WHERE floor((n - 1) / 2.0) >= before AND floor((n - 1) / 2.0) < before + lines)
+            + min(unit_price_fen) FILTER (
+                WHERE ceil((n - 1) / 2.0) >= before AND ceil((n - 1) / 2.0) < before + lines)
+           ) / 2.0::float8 AS median
+    FROM counted
+    GROUP BY category, week
 )
 SELECT 'price_outlier', 'item:' || l.id || ':' || l.line, l.store_id, l.id,
        jsonb_build_object('txn_id', l.txn_id, 'at', l.at, 'line', l.line,
                           'category', l.category, 'name', l.name,
                           'unit_price_fen', l.unit_price_fen, 'week', m.week,
                           'network_median_fen', m.median, 'sample', m.sample, 'factor', $2::float8)
-FROM lines l
+FROM batch l
 JOIN medians m USING (category, week)
-WHERE l.batch_id = $1
-  AND m.sample >= $3::int AND l.unit_price_fen > $2::float8 * m.median
+WHERE m.sample >= $3::int AND l.unit_price_fen > $2::float8 * m.median
 ON CONFLICT (rule, subject) DO NOTHING;
 
 -- name: rule_missing_feedback
@@ -253,6 +334,38 @@ WHERE ($7::timestamptz IS NULL OR r.at >= $7) AND ($8::timestamptz IS NULL OR r.
 GROUP BY 1, 3, 4, 5, 6, 8
 ORDER BY 1, 3, 4, 5, 6, 8;
 
+-- name: report_consumption_rollup
+-- The same report from redemption_rollup (migration 0021), for whole Beijing days
+-- [$7, $8) (NULL: open): per group and household chunk the bitmaps are ORed and their bits
+-- counted, then the chunks summed. category '' rows are whole redemptions: read when the
+-- report is not grouped by category.
+WITH per_chunk AS (
+    SELECT CASE WHEN $1 THEN NULLIF(u.community_code, '') END AS community,
+           CASE WHEN $1 THEN max(c.name) END AS community_name,
+           CASE WHEN $2 THEN COALESCE(c.district, '') END AS district,
+           CASE WHEN $3 THEN u.category END AS category,
+           CASE WHEN $4 THEN u.phase END AS phase,
+           CASE WHEN $5 THEN u.store_id END AS store_id,
+           CASE WHEN $6 THEN u.day END AS day,
+           sum(u.redemptions) AS redemptions,
+           bit_count(bit_or(u.households)) AS households,
+           sum(u.amount_fen) AS amount_fen,
+           sum(u.item_lines) AS item_lines
+    FROM redemption_rollup u
+    LEFT JOIN communities c ON c.code = u.community_code
+    WHERE (u.category <> '') = $3
+      AND ($7::date IS NULL OR u.day >= $7) AND ($8::date IS NULL OR u.day < $8)
+    GROUP BY 1, 3, 4, 5, 6, 7, u.hchunk
+)
+SELECT p.community, max(p.community_name) AS community_name, p.district, p.category, p.phase,
+       p.store_id, max(s.name) AS store_name, p.day,
+       sum(p.redemptions)::bigint AS redemptions, sum(p.households)::bigint AS households,
+       sum(p.amount_fen)::bigint AS amount_fen, sum(p.item_lines)::bigint AS item_lines
+FROM per_chunk p
+LEFT JOIN stores s ON s.id = p.store_id
+GROUP BY p.community, p.district, p.category, p.phase, p.store_id, p.day
+ORDER BY p.community, p.district, p.category, p.phase, p.store_id, p.day;
+
 -- name: report_routing
 -- Routed households (reservations held, made in the period) and how many redeemed them.
 SELECT count(*) AS reserved,
@@ -264,19 +377,24 @@ WHERE v.released_at IS NULL
   AND ($2::timestamptz IS NULL OR v.created_at < $2);
 
 -- name: report_timeliness
--- Per merchant: how long after the redemption its report arrived.
-SELECT r.application_id, a.legal_name AS merchant_name, count(*) AS records,
-       percentile_cont(0.5) WITHIN GROUP (
-           ORDER BY extract(epoch FROM r.received_at - r.at)) / 3600 AS median_lag_h,
-       percentile_cont(0.9) WITHIN GROUP (
-           ORDER BY extract(epoch FROM r.received_at - r.at)) / 3600 AS p90_lag_h,
-       avg((r.received_at - r.at <= interval '24 hours')::int)::float8 AS within_24h_share,
-       max(r.received_at) AS last_received_at
-FROM redemptions r
-JOIN applications a ON a.id = r.application_id
-WHERE ($1::timestamptz IS NULL OR r.at >= $1) AND ($2::timestamptz IS NULL OR r.at < $2)
-GROUP BY r.application_id, a.legal_name
-ORDER BY a.legal_name;
+-- Per merchant: how long after the redemption its report arrived. Exact, so it reads the raw
+-- rows (the consumption rows come from the rollup): one sort of the lags per merchant for
+-- both percentiles, the merchant's name joined after.
+WITH t AS (
+    SELECT r.application_id, count(*) AS records,
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
+               ORDER BY extract(epoch FROM r.received_at - r.at)) AS lag_s,
+           avg((r.received_at - r.at <= interval '24 hours')::int)::float8 AS within_24h_share,
+           max(r.received_at) AS last_received_at
+    FROM redemptions r
+    WHERE ($1::timestamptz IS NULL OR r.at >= $1) AND ($2::timestamptz IS NULL OR r.at < $2)
+    GROUP BY r.application_id
+)
+SELECT t.application_id, a.legal_name AS merchant_name, t.records,
+       t.lag_s[1] / 3600 AS median_lag_h, t.lag_s[2] / 3600 AS p90_lag_h,
+       t.within_24h_share, t.last_received_at
+FROM t JOIN applications a ON a.id = t.application_id
+ORDER BY a.legal_name, t.application_id;
 
 -- name: fixture_reservation
 -- The fixtures' reservations carry their own (past) creation time: a week of history.

@@ -261,3 +261,43 @@ def test_the_fast_path_gives_what_the_full_validation_gives() -> None:
                record(store, "F-9", at=datetime.now(UTC) + timedelta(hours=1))]
     for raw in invalid:
         assert _fast(raw) is None and collect(RecordIn, raw)[1]
+
+
+def test_a_batch_decoded_whole_gives_what_record_by_record_gives() -> None:
+    """A JSON batch that msgspec decodes whole as records skips the dicts; validation must
+    answer exactly as for the same records taken one by one (cleaning, future times, unknown
+    categories included), and a batch with a record msgspec refuses goes the generic way."""
+    from uuid import uuid4
+
+    import msgspec
+
+    from service.redemptions.feed import RawRecord, from_json
+    from service.redemptions.service import validate
+
+    store = uuid4()
+    records = [
+        record(store, "Y-1"),
+        record(store, "Y-2", household="ＺＬＢ-０００１"),  # full-width: folded
+        record(store, "Y-3", items=[item("grain_oil", "大米 ", 1, 10)]),  # trailing space
+        record(store, "Y-4", at=datetime.now(UTC) + timedelta(hours=1)),  # future
+        record(store, "Y-5", items=[item("sweets", "糖", 1, 10)]),  # unknown category
+    ]
+    key = HOUSEHOLD_KEY.encode()
+
+    def answer(raws: list[RawRecord]) -> object:
+        valid, rejected = validate(raws, key)
+        return (msgspec.to_builtins([(v.index, v.record, v.household_hash, v.content_hash)
+                                     for v in valid]), msgspec.to_builtins(rejected))
+
+    whole = from_json(msgspec.json.encode({"records": records}))
+    assert all(r.typed is not None for r in whole)
+    one_by_one = [RawRecord(i, r) for i, r in enumerate(records)]
+    got = answer(whole)
+    assert got == answer(one_by_one)
+    assert [v[0] for v in got[0]] == [0, 1, 2]  # type: ignore[index]
+
+    # a code with a space msgspec's pattern refuses (cleaning accepts it): the generic way
+    mixed = [*records, record(store, " Y-6")]
+    refused = from_json(msgspec.json.encode({"records": mixed}))
+    assert all(r.typed is None for r in refused)
+    assert answer(refused) == answer([RawRecord(i, r) for i, r in enumerate(mixed)])
