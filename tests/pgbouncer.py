@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.serving import free_port
+from tests.serving import free_port, stop
 
 PGBOUNCER = "/usr/sbin/pgbouncer"
 # Fewer server connections than the service's pool holds: clients really share servers,
@@ -69,10 +69,5 @@ def pgbouncer(server_port: int, users: dict[str, str]) -> Iterator[int]:
             time.sleep(0.05)
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         shutil.rmtree(work, ignore_errors=True)

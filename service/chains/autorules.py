@@ -10,6 +10,7 @@ checks, reach and zone rules included) before it gets here.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -84,10 +85,7 @@ async def _branches_add_coverage(
     reach = sorted(set().union(*by_store.values()))
     # The registry as it is, the merchant's own open branches included.
     counts = await network_counts(conn, reach, rubric, None)
-    own: dict[str, int] = {}
-    for served in by_store.values():
-        for code in served:
-            own[code] = own.get(code, 0) + 1
+    own = Counter(code for served in by_store.values() for code in served)
     k = rubric.target_stores_per_community
     added: set[str] = set()
     for served in by_store.values():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 from uuid import UUID
 
@@ -54,10 +55,7 @@ async def store_coverage(conn: asyncpg.Connection, application_id: UUID) -> dict
     by_store = served_by_store(merchant_facts(app["payload"], rows), index, rubric)
     reach = sorted(set().union(*by_store.values())) if by_store else []
     counts = await network_counts(conn, reach, rubric, application_id)
-    own: dict[str, int] = {}
-    for served in by_store.values():
-        for code in served:
-            own[code] = own.get(code, 0) + 1
+    own = Counter(code for served in by_store.values() for code in served)
     k = rubric.target_stores_per_community
     households = {code: c.households for code, c in index.by_code.items()}
     items = []

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import asyncpg
 import httpx
 
-from tests.serving import ROOT, free_port, wait_live
+from tests.serving import ROOT, free_port, stop, wait_live
 from tests.support import bearer
 
 LISTENER = "boai-auth-listener"
@@ -38,12 +38,7 @@ def boai_serve(dsn: str, workers: int = 2) -> Iterator[str]:
         wait_live(base, proc, timeout=60)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=15)
 
 
 async def until(conn: asyncpg.Connection, query: str, *args: object) -> None:

@@ -17,7 +17,7 @@ import httpx
 
 from tests.service.test_registry_builders import store
 from tests.service.test_revocation import BOUND_S, until
-from tests.serving import ROOT, free_port, wait_live
+from tests.serving import ROOT, free_port, stop, wait_live
 from tests.support import bearer
 
 LON, LAT = 116.4640, 39.9268  # 中路北
@@ -45,13 +45,9 @@ def nodes(count: int, **env: str) -> Iterator[list[str]]:
         yield [base for base, _ in started]
     finally:
         for _, proc in started:
-            proc.terminate()
+            proc.terminate()  # both at once, then each waited for
         for _, proc in started:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, timeout=15)
 
 
 async def listening(conn: asyncpg.Connection, count: int) -> None:

@@ -159,3 +159,17 @@ async def draw_square_around_chosen_store(page: Page, half_px: int) -> None:
     for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
         await page.mouse.click(cx + dx * half_px, cy + dy * half_px)
     await page.locator("#area-status").filter(has_text="4 个顶点").wait_for()
+
+
+async def approve_application(server: str, token: str, application: dict[str, Any],
+                              reason: str) -> None:
+    """The panel approves, as a reviewer's page would: the current ETag as If-Match."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=server) as http:
+        etag = (await http.get(application["status_url"], headers=headers)).headers["etag"]
+        decided = await http.post(
+            f"/api/v1/applications/{application['id']}/decision",
+            headers={**headers, "If-Match": etag},
+            json={"decision": "approved", "reason": reason},
+        )
+    assert decided.status_code == 200, decided.text

@@ -5,29 +5,16 @@ for re-routing); a reviewer decides each on /review; the merchant's registry sho
 from __future__ import annotations
 
 import asyncpg
-import httpx
 import pytest
 
 from service.registry.places import service_day
 from tests.chains_data import csv_bytes, row
 from tests.factories import merchant, store
-from tests.web.conftest import open_round_with_panel, submit_application
+from tests.web.conftest import approve_application, open_round_with_panel, submit_application
 
 pytestmark = pytest.mark.asyncio
 PHONE = {"width": 375, "height": 812}
 FITS = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-
-
-async def approve(server: str, token: str, application: dict) -> None:
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=server) as http:
-        etag = (await http.get(application["status_url"], headers=headers)).headers["etag"]
-        decided = await http.post(
-            f"/api/v1/applications/{application['id']}/decision",
-            headers={**headers, "If-Match": etag},
-            json={"decision": "approved", "reason": "覆盖好"},
-        )
-    assert decided.status_code == 200, decided.text
 
 
 async def test_merchant_asks_reviewer_decides_registry_changes(
@@ -36,7 +23,7 @@ async def test_merchant_asks_reviewer_decides_registry_changes(
     await open_round_with_panel(server, tokens)
     created = await submit_application(server, merchant(seed=85, stores=[
         store("一店"), store("二店", 116.4665, 39.9305)]))
-    await approve(server, tokens["reviewer"], created)
+    await approve_application(server, tokens["reviewer"], created, "覆盖好")
     first = await conn.fetchval("SELECT id FROM stores WHERE name = '一店'")
     await conn.execute(
         "INSERT INTO reservations (store_id, day, household_ref, created_by)"

@@ -9,6 +9,7 @@ import pytest
 from tests.factories import ZHONGLUBEI, merchant
 from tests.serving import ARTIFACTS
 from tests.web.conftest import (
+    approve_application,
     draw_square_around_chosen_store,
     open_round_with_panel,
     submit_application,
@@ -16,18 +17,6 @@ from tests.web.conftest import (
 
 pytestmark = pytest.mark.asyncio
 ZLB = "110105013029"  # 团结湖街道中路北社区
-
-
-async def approve(server: str, token: str, application: dict) -> None:
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=server) as http:
-        etag = (await http.get(application["status_url"], headers=headers)).headers["etag"]
-        decided = await http.post(
-            f"/api/v1/applications/{application['id']}/decision",
-            headers={**headers, "If-Match": etag},
-            json={"decision": "approved", "reason": "填补团结湖缺口"},
-        )
-    assert decided.status_code == 200, decided.text
 
 
 async def test_gap_turns_covered_and_household_is_routed(
@@ -47,7 +36,7 @@ async def test_gap_turns_covered_and_household_is_routed(
     assert await page.locator("#dispatch-map path.leaflet-interactive").count() >= 6
     await watched.screenshot("web-dispatch-gap")
 
-    await approve(server, tokens["reviewer"], application)
+    await approve_application(server, tokens["reviewer"], application, "填补团结湖缺口")
     await page.get_by_role("button", name="刷新覆盖").click()
     await page.locator(f'#coverage-list [data-community="{ZLB}"][data-gap="false"]').wait_for()
 
@@ -101,7 +90,7 @@ async def test_phone_call_journey_find_route_declare_lift(
 ) -> None:
     await open_round_with_panel(server, tokens)
     application = await submit_application(server, merchant(seed=41))
-    await approve(server, tokens["reviewer"], application)
+    await approve_application(server, tokens["reviewer"], application, "填补团结湖缺口")
     watched = await open_page()
     page = watched.page
     await _signed_in(server, tokens, watched)
