@@ -58,4 +58,11 @@ class HealthController(Controller):
                 "数据库迁移尚未全部完成。",
                 headers={"Retry-After": "5"},
             )
-        return {"status": "ready", "migrations": len(applied)}
+        answer: dict[str, object] = {"status": "ready", "migrations": len(applied)}
+        reads = getattr(request.app.state, "reads", None)
+        if reads is not None and reads.standbys:
+            # Counts, not names: the probe is public. A standby out of use leaves the
+            # service ready (its reads go to the primary); operators see it here and in logs.
+            answer["standbys"] = {"configured": len(reads.standbys),
+                                  "in_use": sum(1 for s in reads.standbys if s.healthy)}
+        return answer

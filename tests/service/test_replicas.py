@@ -211,10 +211,15 @@ async def test_a_lagging_standby_is_skipped(pair: tuple[Pair, dict[str, str]]) -
                                           json={"status": "active", "reason": "恢复营业"})
             assert reopened.status_code == 200, reopened.text
             await until(lambda: _skipped(reads), "the lagging standby is skipped")
+            ready = await client.get("/health/ready")  # still ready: the primary reads
+            assert ready.status_code == 200, ready.text
+            assert ready.json()["standbys"] == {"configured": 1, "in_use": 0}
             # the primary answers: the reopened store is served and covers its community
             assert str(sid) in await serving_ids(client, token)
             assert str(sid) in await coverage_ids(client, token)
         await until(lambda: _healthy(reads), "the caught-up standby is used again")
+        ready = await client.get("/health/ready")
+        assert ready.json()["standbys"] == {"configured": 1, "in_use": 1}
 
 
 async def test_a_stopped_standby_is_skipped(pair: tuple[Pair, dict[str, str]]) -> None:
