@@ -78,7 +78,6 @@ class RegistryIndexHolder:
     def _on_notify(self, conn: object, pid: int, channel: str, payload: str) -> None:
         self._changed.set()
 
-
     async def _connect(self, name: str = APPLICATION_NAME) -> asyncpg.Connection:
         conn = await asyncpg.connect(self.dsn, timeout=self.connect_timeout_s,
                                      server_settings={"application_name": name})
@@ -101,12 +100,12 @@ class RegistryIndexHolder:
     async def _refresh(self, conn: asyncpg.Connection) -> bool:
         current = self.current
         if current is None:  # at start: the whole snapshot, waited for
-            await self._install(await self._snapshot(conn))
+            self._install(await self._snapshot(conn))
             return True
         rows = await conn.fetch(SQL.index_changes, current.version)
         if rows[0]["version"] <= current.version:
             return False
-        await self._install(await self._overlay(current, rows))
+        self._install(await self._overlay(current, rows))
         return True
 
     async def _snapshot(self, conn: asyncpg.Connection) -> RegistryIndex:
@@ -130,7 +129,7 @@ class RegistryIndexHolder:
             self._start_rebuild()
         return built
 
-    async def _install(self, built: RegistryIndex) -> None:
+    def _install(self, built: RegistryIndex) -> None:
         if self.current is None or built.version >= self.current.version:
             self.current = built
 
@@ -151,7 +150,7 @@ class RegistryIndexHolder:
                         built = await asyncio.to_thread(
                             built.overlaid, rows[0]["version"],
                             [r for r in rows if r["id"] is not None])
-                    await self._install(built)
+                    self._install(built)
             finally:
                 conn.terminate()
         except asyncio.CancelledError:
