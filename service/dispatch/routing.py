@@ -27,7 +27,7 @@ from service.registry.views import store_summary
 # Nearest stores with capacity left that are ranked; ranking only reorders within 100 m bands,
 # so the best `limit` are among them.
 _FETCH = 50
-# Index rebuilds a request waits for before it takes the answer of the index it has.
+# Index refreshes a request waits for before it takes the answer of the index it has.
 _REBUILDS = 2
 
 
@@ -58,7 +58,7 @@ async def _ask(conn: asyncpg.Connection, holder: RegistryIndexHolder, req: Route
                point: Point, categories: list[str], day: date, by: str
                ) -> tuple[RegistryIndex, dict[UUID, Candidate], list[asyncpg.Record]]:
     """The index's candidates, checked (and one reserved) in the database. An index older than
-    the registry is rebuilt first, so every change committed before the request counts."""
+    the registry is refreshed first, so every change committed before the request counts."""
     index = await registry_serving.index_of(holder, conn)
     for attempt in range(_REBUILDS + 1):
         candidates = _found(index, req, point, categories).candidates({})

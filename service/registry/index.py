@@ -1,10 +1,12 @@
 """The active registry held in each worker: store points and prepared delivery zones behind
-STRtrees, with each store's unchanging JSON encoded once per registry version and CRS.
+STRtrees, with each store's unchanging JSON encoded once per snapshot (or overlay) and CRS.
 
-Built from one snapshot of the active stores (service/sql/registry_index.sql) and replaced
-whole when the registry version moves (service/registry/index_listener.py). It answers which
-stores *could* serve a point; status and today's capacity are re-read from PostgreSQL for those
-candidates, so a stale index can miss a store just activated but never offers a closed one.
+Built from one snapshot of the active stores (service/sql/registry_index.sql); when the
+registry version moves, only the stores changed since are fetched and laid over that snapshot
+(`overlaid`; service/registry/index_listener.py rebuilds whole when the overlay grows). It
+answers which stores *could* serve a point; status and today's capacity are re-read from
+PostgreSQL for those candidates, so a stale index can miss a store just activated but never
+offers a closed one.
 """
 
 from __future__ import annotations
@@ -67,31 +69,92 @@ class Found:
         ]
 
 
+class _Layer:
+    """STRtrees over a run of the index's stores (positions start .. start + len(rows) - 1) and
+    their encoded JSON. Never changed once built: a refreshed index shares its base layer."""
+
+    __slots__ = ("encoded", "point_tree", "rows", "start", "zone_store", "zone_tree", "zones")
+
+    def __init__(self, rows: Sequence[Any], start: int, lon: np.ndarray, lat: np.ndarray
+                 ) -> None:
+        self.start, self.rows = start, rows
+        points = shapely.points(lon, lat) if len(rows) else np.empty(0, dtype=object)
+        self.point_tree = STRtree(points)
+        delivering = [i for i, r in enumerate(rows) if r["home_delivery"] and r["zone"] is not None]
+        self.zone_store = np.array(delivering, dtype=np.int64) + start
+        self.zones = np.array([rows[i]["zone"] for i in delivering], dtype=object)
+        shapely.prepare(self.zones)
+        self.zone_tree = STRtree(self.zones)
+        self.encoded: dict[str, list[bytes | None]] = {}
+
+    def covering(self, point: Point) -> np.ndarray:
+        hit = self.zone_tree.query(point)
+        if hit.size:
+            hit = hit[shapely.intersects_xy(self.zones[hit], point.x, point.y)]
+        return self.zone_store[hit]
+
+    def near(self, box: Any) -> np.ndarray:
+        return self.point_tree.query(box) + self.start
+
+
 class RegistryIndex:
+    """A whole snapshot (the base), or the base with the stores changed since (the overlay,
+    made by `overlaid`): changed stores masked out of the base's trees, the active ones among
+    them in a small layer of their own. Answers are the same either way."""
+
     def __init__(self, version: int, rows: Sequence[Any]) -> None:
         self.version = version
+        self.root = self  # the base snapshot
+        self.changed: dict[UUID, Any] = {}  # since the base: id -> its row, None when inactive
+        self._columns(rows)
+        self.position = {sid: i for i, sid in enumerate(self.ids)}
+        self.layers = [_Layer(rows, 0, self.lon, self.lat)]
+        self.current: np.ndarray | None = None  # positions still as stored; None: all
+
+    def _columns(self, rows: Sequence[Any]) -> None:
         n = len(rows)
+        self.rows = rows
         self.ids: list[UUID] = [r["id"] for r in rows]
         self.id_text = np.array([str(i) for i in self.ids], dtype=object)  # the tie-break
-        self.rows = rows
         self.lon = np.fromiter((r["lon"] for r in rows), float, n)
         self.lat = np.fromiter((r["lat"] for r in rows), float, n)
         self.categories: list[frozenset[str]] = [frozenset(r["categories"]) for r in rows]
         self.emergency = [bool(r["emergency_24h"]) for r in rows]
         self.mobility = [bool(r["mobility_assist"]) for r in rows]
-        self.points = shapely.points(self.lon, self.lat) if n else np.empty(0, dtype=object)
-        self.point_tree = STRtree(self.points)
-        delivering = [i for i, r in enumerate(rows) if r["home_delivery"] and r["zone"] is not None]
-        self.zone_store = np.array(delivering, dtype=np.int64)
-        self.zones = np.array([rows[i]["zone"] for i in delivering], dtype=object)
-        shapely.prepare(self.zones)
-        self.zone_tree = STRtree(self.zones)
-        self._encoded: dict[str, list[bytes | None]] = {}
+
+    def overlaid(self, version: int, changes: Sequence[Any]) -> RegistryIndex:
+        """This index at `version`: `changes` are the rows changed since this index's version
+        (index_changes: `active` says whether each is). The base's trees are shared; only the
+        stores changed since the base are indexed anew."""
+        root = self.root
+        changed = dict(self.changed)
+        for r in changes:
+            changed[r["id"]] = r if r["active"] else None
+        added = [r for r in changed.values() if r is not None]
+        x = object.__new__(RegistryIndex)
+        x._columns(added)
+        extra = _Layer(added, len(root.ids), x.lon, x.lat)
+        x.version, x.root, x.changed, x.position = version, root, changed, root.position
+        x.rows = [*root.rows, *added]
+        x.ids = root.ids + x.ids
+        x.id_text = np.concatenate((root.id_text, x.id_text))
+        x.lon, x.lat = np.concatenate((root.lon, x.lon)), np.concatenate((root.lat, x.lat))
+        x.categories = root.categories + x.categories
+        x.emergency, x.mobility = root.emergency + x.emergency, root.mobility + x.mobility
+        x.layers = [root.layers[0], extra]
+        x.current = np.ones(len(x.ids), dtype=bool)
+        gone = [p for p in map(root.position.get, changed) if p is not None]
+        x.current[gone] = False
+        return x
 
     def __len__(self) -> int:
         return len(self.ids)
 
     # --- candidates -------------------------------------------------------------------------
+
+    def _current(self, parts: list[np.ndarray]) -> np.ndarray:
+        idx = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return idx if self.current is None else idx[self.current[idx]]
 
     def _filter(self, idx: np.ndarray, categories: Sequence[str] | None) -> np.ndarray:
         if not categories or idx.size == 0:
@@ -108,16 +171,15 @@ class RegistryIndex:
 
     def serving(self, point: Point, categories: Sequence[str] | None) -> Found:
         """Active delivering stores whose zone covers the point (edge included), nearest first."""
-        hit = self.zone_tree.query(point)
-        if hit.size:
-            hit = hit[shapely.intersects_xy(self.zones[hit], point.x, point.y)]
-        idx = self._filter(self.zone_store[hit], categories)
+        idx = self._filter(self._current([layer.covering(point) for layer in self.layers]),
+                           categories)
         return self._candidates(idx, self._distances(idx, point))
 
     def within(self, point: Point, metres: float, categories: Sequence[str] | None
                ) -> Found:
         """Active stores within `metres` (geodesic) of the point, nearest first."""
-        idx = self._filter(self.point_tree.query(search_box(point, metres)), categories)
+        box = search_box(point, metres)
+        idx = self._filter(self._current([layer.near(box) for layer in self.layers]), categories)
         dist = self._distances(idx, point)
         keep = dist <= metres
         return self._candidates(idx[keep], dist[keep])
@@ -136,10 +198,11 @@ class RegistryIndex:
 
     def encoded_head(self, i: int, crs: str) -> bytes:
         """Store i's unchanging JSON, without the closing brace (distance and capacity follow)."""
-        cache = self._encoded.get(crs)
+        layer = self.layers[0] if i < len(self.root.ids) else self.layers[1]
+        cache = layer.encoded.get(crs)
         if cache is None:
-            cache = self._encoded[crs] = [None] * len(self.ids)
-        head = cache[i]
+            cache = layer.encoded[crs] = [None] * len(layer.rows)
+        head = cache[i - layer.start]
         if head is None:
             r = self.rows[i]
             x, y = from_wgs84(r["lon"], r["lat"], crs)  # type: ignore[arg-type]
@@ -150,7 +213,7 @@ class RegistryIndex:
                 "emergency_24h": r["emergency_24h"], "mobility_assist": r["mobility_assist"],
                 "daily_capacity": r["daily_capacity"], "opening_hours": r["opening_hours"],
             })[:-1]
-            cache[i] = head
+            cache[i - layer.start] = head
         return head
 
     def encoded(self, c: Candidate, crs: str) -> bytes:

@@ -56,8 +56,9 @@ async def lookup(holder: RegistryIndexHolder, conn: asyncpg.Connection, point: P
                  pick: Callable[[RegistryIndex], Found],
                  ) -> tuple[RegistryIndex, Found, dict[UUID, int], CommunityRef | None]:
     """Stores found in the index, checked live. An index older than the registry (its
-    notification not yet arrived) is rebuilt first, so every answer reflects each change
-    committed before the request: stores reopened or added included, not only closed ones."""
+    notification not yet arrived) is refreshed first (only the stores changed since it), so
+    every answer reflects each change committed before the request: stores reopened or added
+    included, not only closed ones."""
     day = service_day()
     index = await index_of(holder, conn)
     found, left, community, version = await live(conn, pick(index), day, point)

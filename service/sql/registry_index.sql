@@ -7,12 +7,29 @@
 SELECT version FROM registry_version;
 
 -- name: index_stores
+-- The whole snapshot, read when the index starts or its overlay has grown past its bound.
 SELECT s.id, s.name, s.merchant_name, s.address, s.categories, ST_X(s.geom) AS lon,
        ST_Y(s.geom) AS lat, s.home_delivery, s.emergency_24h, s.mobility_assist,
        s.daily_capacity, s.opening_hours, CASE WHEN s.home_delivery THEN s.zone END AS zone
 FROM stores s
 WHERE s.status = 'active'
 ORDER BY s.id;
+
+-- name: index_changes
+-- The stores changed after version $1, active or not (stores.changed_version: migration 0027),
+-- with the registry version and the last deletion's version read in the same snapshot (one
+-- statement): every row stamped up to that version and none later. One row with a NULL id
+-- when none changed.
+SELECT v.version, v.stores_deleted_version, c.*
+FROM registry_version v
+LEFT JOIN LATERAL (
+    SELECT s.status = 'active' AS active, s.id, s.name, s.merchant_name, s.address,
+           s.categories, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat, s.home_delivery,
+           s.emergency_24h, s.mobility_assist, s.daily_capacity, s.opening_hours,
+           CASE WHEN s.home_delivery AND s.status = 'active' THEN s.zone END AS zone
+    FROM stores s
+    WHERE s.changed_version > $1
+) c ON true;
 
 -- name: live_state
 -- For the candidate stores $1 (from the index): whether each is still active, and its capacity
