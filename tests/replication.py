@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 
 from service.db.cluster import EmbeddedCluster
+from service.db.migrate import migrate
+from service.db.pool import register_codecs
 from service.db.standby import StandbyCluster
+from service.seed.loader import load_communities
 
 # Small test clusters: the default config's 256 MB is for the service's own.
 _CONF = "\n# replication tests\nshared_buffers = 32MB\nmax_connections = 100\n"
@@ -82,3 +85,17 @@ async def replayed(primary_dsn: str, standby_dsn: str) -> bool:
     finally:
         await p.close()
         await s.close()
+
+
+@asynccontextmanager
+async def seeded(primary: EmbeddedCluster) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to the primary, migrated and with the pilot communities loaded: what a
+    test adds through it is in the base backup its standby is cloned from."""
+    conn = await asyncpg.connect(primary.dsn(primary.running_port() or 0))
+    try:
+        await migrate(conn)
+        await register_codecs(conn)
+        await load_communities(conn)
+        yield conn
+    finally:
+        await conn.close()

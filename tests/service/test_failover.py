@@ -15,12 +15,9 @@ from typing import Any
 import asyncpg
 import httpx
 
-from service.db.migrate import migrate
-from service.db.pool import register_codecs
 from service.db.standby import crash
-from service.seed.loader import load_communities
 from tests.factories import merchant, open_round
-from tests.replication import Pair, primary_cluster, standby_of
+from tests.replication import Pair, primary_cluster, seeded, standby_of
 from tests.serving import ARTIFACTS, granian_server
 
 BEFORE, AFTER = 8, 8  # 201s before the crash, and after the promotion
@@ -89,14 +86,8 @@ async def synchronous(pair: Pair) -> None:
 
 async def test_failover_drill_loses_nothing_acknowledged() -> None:
     with primary_cluster() as (primary, base):
-        conn = await asyncpg.connect(primary.dsn(primary.running_port() or 0))
-        try:
-            await migrate(conn)
-            await register_codecs(conn)
-            await load_communities(conn)
+        async with seeded(primary) as conn:
             await open_round(conn)
-        finally:
-            await conn.close()
         with standby_of(primary, base) as standby:
             pair = Pair(primary, standby)
             await synchronous(pair)

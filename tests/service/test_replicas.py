@@ -17,11 +17,9 @@ from litestar.testing import AsyncTestClient
 
 from service.app import create_app
 from service.auth.repository import add_user
-from service.db.migrate import migrate
 from service.db.pool import create_pool, register_codecs
 from service.db.replicas import ReadPools, Standby, WalClock
-from service.seed.loader import load_communities
-from tests.replication import Pair, primary_cluster, replayed, standby_of
+from tests.replication import Pair, primary_cluster, replayed, seeded, standby_of
 from tests.service.test_registry_builders import ZHONGLUBEI, store
 from tests.support import bearer, make_settings
 
@@ -40,15 +38,9 @@ async def until(check: Callable[[], Awaitable[Any]], what: str) -> None:
 @pytest.fixture(scope="module")
 async def pair() -> AsyncIterator[tuple[Pair, dict[str, str]]]:
     with primary_cluster() as (primary, base):
-        conn = await asyncpg.connect(primary.dsn(primary.running_port() or 0))
-        try:
-            await migrate(conn)
-            await register_codecs(conn)
-            await load_communities(conn)
+        async with seeded(primary) as conn:
             tokens = {"dispatcher": await add_user(conn, "dispatcher-1", "dispatcher",
                                                    can_decide=False)}
-        finally:
-            await conn.close()
         with standby_of(primary, base) as standby:
             yield Pair(primary, standby), tokens
 
