@@ -11,10 +11,10 @@ from service.registry.places import service_day
 from tests.chains_data import csv_bytes, row
 from tests.factories import merchant, store
 from tests.web.conftest import approve_application, open_round_with_panel, submit_application
+from tests.web.test_review import screens
 
 pytestmark = pytest.mark.asyncio
 PHONE = {"width": 375, "height": 812}
-FITS = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
 
 
 async def test_merchant_asks_reviewer_decides_registry_changes(
@@ -65,8 +65,7 @@ async def test_merchant_asks_reviewer_decides_registry_changes(
     await shop.locator("#change-reroute").filter(has_text="HH-0007").wait_for()
     await requests.nth(2).wait_for()
     assert await shop.locator('#change-list li[data-status="pending"]').count() == 3
-    assert await shop.evaluate(FITS)
-    await merchant_page.screenshot("web-chain-change-ask")
+    await screens(merchant_page, "chain-change-ask")  # fits at 1280 and at 375 px
 
     # The reviewer decides each on /review, at phone width too.
     watched = await open_page(phone=True)
@@ -79,8 +78,7 @@ async def test_merchant_asks_reviewer_decides_registry_changes(
     await pending.nth(2).wait_for()
     closing = pending.filter(has_text="关闭「一店」")
     assert "HH-0007" in await closing.inner_text()
-    assert await review.evaluate(FITS)
-    await watched.screenshot("web-chain-change-requests")
+    await screens(watched, "chain-change-requests")
     done = review.locator("#change-requests-done")
 
     async def decide(kind: str, button: str, reason: str, left: int) -> None:
@@ -105,7 +103,7 @@ async def test_merchant_asks_reviewer_decides_registry_changes(
     assert "营业中" in await registry.filter(has_text="一店").inner_text()
     await shop.locator('#change-list li[data-status="rejected"]').wait_for()
     assert await shop.locator('#change-list li[data-status="approved"]').count() == 2
-    assert await shop.evaluate(FITS)
+    await screens(merchant_page, "chain-change-decided")
     row2 = await conn.fetchrow(
         "SELECT daily_capacity, opening_hours FROM stores WHERE name = '二店'")
     assert (row2["daily_capacity"], row2["opening_hours"]) == (80, "00:00-24:00")
