@@ -17,28 +17,13 @@ from service.applications.views import application_view, store_view
 from service.auth import Authenticated, MaybeAuthenticated
 from service.http import idempotency
 from service.http.body import body
-from service.problems import BadRequest
+from service.http.versions import etag, if_match_version
 
 STAFF = ("admin", "reviewer", "dispatcher")
 ANYONE_WITH_ACCESS = {"roles": STAFF, "applicant": True}
 # Only the applicant changes its own application; admins may act for it.
 APPLICANT_OR_ADMIN = {"roles": ("admin",), "applicant": True}
 Crs = CRS  # the one definition is geo.CRS
-
-
-def _etag(version: int) -> dict[str, str]:
-    return {"ETag": f'"{version}"'}
-
-
-def if_match_version(request: Request) -> int | None:
-    raw = request.headers.get("if-match")
-    if raw is None:
-        return None
-    value = raw.strip().removeprefix("W/").strip('"')
-    # isdigit() alone accepts "²" and "１", which int() refuses or reads unexpectedly.
-    if not (value.isascii() and value.isdigit() and len(value) <= 9):
-        raise BadRequest("If-Match must be an ETag from this service.", "If-Match 头格式不正确。")
-    return int(value)
 
 
 async def _replay(request: Request, conn: Any, stored: idempotency.Stored) -> Response[Any]:
@@ -134,7 +119,7 @@ class ApplicationsController(Controller):
         view["stores"] = [store_view(s, crs) for s in stores]
         view["info_requests"] = requests
         view["decision"] = decision
-        return Response(view, headers=_etag(row["version"]))
+        return Response(view, headers=etag(row["version"]))
 
     @patch(
         "/{application_id:uuid}",
@@ -153,7 +138,7 @@ class ApplicationsController(Controller):
             result = await service.amend(
                 conn, application_id, patch_body, principal, if_match_version(request)
             )
-        return Response(result, headers=_etag(result["version"]))
+        return Response(result, headers=etag(result["version"]))
 
     @post(
         "/{application_id:uuid}/withdraw",

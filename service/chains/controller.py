@@ -12,7 +12,6 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from service.applications import service as applications
-from service.applications.controller import if_match_version
 from service.auth.guard import Authenticated
 from service.chains import changes, service
 from service.chains.schemas import ChangeDecisionIn, ChangeRequestIn, StoreDecisionsIn
@@ -26,6 +25,7 @@ from service.chains.storefile import (
 )
 from service.http.body import body
 from service.http.capped import read_capped
+from service.http.versions import etag, if_match_version
 from service.problems import PayloadTooLarge
 
 _STREAM_CEILING = 64 * 1024 * 1024  # the routes' own cap; the setting is enforced while reading
@@ -98,7 +98,7 @@ class ChainController(Controller):
         parsed = await _parsed(request)
         async with request.app.state.pool.acquire() as conn:
             result = await service.replace_stores(conn, application_id, parsed, principal, if_match)
-        return Response(result, headers={"ETag": f'"{result["version"]}"'})
+        return Response(result, headers=etag(result["version"]))
 
     @get(
         "/store-coverage",
@@ -139,7 +139,7 @@ class ChainController(Controller):
                 conn, principal, application_id, body(request, StoreDecisionsIn),
                 if_match_version(request),
             )
-        return Response(result, headers={"ETag": f'"{result["version"]}"'})
+        return Response(result, headers=etag(result["version"]))
 
     @post(
         "/change-requests",
@@ -188,7 +188,7 @@ class ChangeRequestsController(Controller):
                 conn, principal, request_id, body(request, ChangeDecisionIn),
                 if_match_version(request),
             )
-        return Response(result, headers={"ETag": f'"{result["version"]}"'})
+        return Response(result, headers=etag(result["version"]))
 
     @get("/", opt=PANEL, summary="Change requests waiting for the panel (each with its version)")
     async def pending(

@@ -11,10 +11,10 @@ from uuid import UUID
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from service.applications.controller import if_match_version
 from service.auth import Authenticated
 from service.http.body import body
 from service.http.capped import read_capped
+from service.http.versions import if_match_version
 from service.problems import BadRequest, FieldError, PayloadTooLarge
 from service.redemptions import monitoring, reports
 from service.redemptions import service as feed_service

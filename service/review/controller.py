@@ -10,9 +10,9 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from service.applications import service as applications
-from service.applications.controller import if_match_version
 from service.auth.guard import Authenticated
 from service.http.body import body
+from service.http.versions import etag, if_match_version
 from service.review import service
 from service.review.schemas import ConflictIn, DecisionIn, InfoRequestIn, ReviewIn
 from service.review.scorecards import stored_scorecard
@@ -118,4 +118,4 @@ class ReviewController(Controller):
                 body(request, DecisionIn),
                 if_match_version(request),
             )
-        return Response(result, headers={"ETag": f'"{result["version"]}"'})
+        return Response(result, headers=etag(result["version"]))
