@@ -10,7 +10,6 @@ checks, reach and zone rules included) before it gets here.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,9 +20,10 @@ from scoring import gates
 from scoring.rubric import ChangeRules, Rubric
 from scoring.scorecard import served_by_store
 from service.applications.stores import prepare
+from service.chains.coverage import marginal_coverage
 from service.chains.schemas import ChangeRequestIn, StoreUpdate
 from service.review.facts import merchant_facts
-from service.review.scorecards import community_index, network_counts, round_rubric
+from service.review.scorecards import community_index, round_rubric
 
 SYSTEM = "system"  # decided_by of a change the round's rules approved
 
@@ -82,14 +82,9 @@ async def _branches_add_coverage(
                   gates.merchant_near_pilot(alone, by_store[s.key], index, rubric))
         if not all(g.passed for g in checks):
             return None
-    reach = sorted(set().union(*by_store.values()))
     # The registry as it is, the merchant's own open branches included.
-    counts = await network_counts(conn, reach, rubric, None)
-    own = Counter(code for served in by_store.values() for code in served)
-    k = rubric.target_stores_per_community
     added: set[str] = set()
-    for served in by_store.values():
-        adds = {c for c in served if counts[c] + own[c] - 1 < k}
+    for adds in (await marginal_coverage(conn, by_store, rubric, None)).values():
         if not adds:  # this branch duplicates stores already there: the panel decides
             return None
         added |= adds

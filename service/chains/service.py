@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +12,7 @@ from service.applications import service as applications
 from service.applications.repository import audit
 from service.auth.principal import Principal
 from service.chains import repository
+from service.chains.coverage import marginal_coverage
 from service.chains.schemas import StoreDecisionsIn
 from service.chains.storefile import Parsed, stores_json
 from service.notify import outbox
@@ -24,7 +24,7 @@ from service.problems import (
 from service.registry.writer import RegistryStoreIn, add_store
 from service.review.facts import merchant_facts
 from service.review.panel import require_decider, require_open, require_panel_member
-from service.review.scorecards import community_index, network_counts, round_rubric
+from service.review.scorecards import community_index, round_rubric
 
 
 async def replace_stores(
@@ -53,15 +53,13 @@ async def store_coverage(conn: asyncpg.Connection, application_id: UUID) -> dict
     index = await community_index(conn)
     rows = await repository.stores(conn, application_id)
     by_store = served_by_store(merchant_facts(app["payload"], rows), index, rubric)
-    reach = sorted(set().union(*by_store.values())) if by_store else []
-    counts = await network_counts(conn, reach, rubric, application_id)
-    own = Counter(code for served in by_store.values() for code in served)
+    adds_of = await marginal_coverage(conn, by_store, rubric, application_id)
     k = rubric.target_stores_per_community
     households = {code: c.households for code, c in index.by_code.items()}
     items = []
     for row in rows:
         served = by_store.get(str(row["id"]), set())
-        adds = sorted(c for c in served if counts[c] + own[c] - 1 < k)
+        adds = sorted(adds_of.get(str(row["id"]), set()))
         duplicates = sorted(set(served) - set(adds))
         items.append({
             "id": str(row["id"]),
