@@ -146,9 +146,10 @@ class ReadPools:
                                                                    time.monotonic())
         self._mark(standby, lag)
 
-    def status(self) -> list[dict[str, Any]]:
-        return [{"standby": s.name, "healthy": s.healthy, "lag_s": s.lag_s}
-                for s in self.standbys]
+    def counts(self) -> dict[str, int]:
+        """Standbys configured and in use (counts, not hosts: readiness is public)."""
+        return {"configured": len(self.standbys),
+                "in_use": sum(1 for s in self.standbys if s.healthy)}
 
     async def start(self) -> None:
         await self.check()

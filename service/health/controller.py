@@ -63,6 +63,5 @@ class HealthController(Controller):
         if reads is not None and reads.standbys:
             # Counts, not names: the probe is public. A standby out of use leaves the
             # service ready (its reads go to the primary); operators see it here and in logs.
-            answer["standbys"] = {"configured": len(reads.standbys),
-                                  "in_use": sum(1 for s in reads.standbys if s.healthy)}
+            answer["standbys"] = reads.counts()
         return answer
