@@ -19,6 +19,7 @@ import asyncpg
 from service.auth.cache import PrincipalCache
 from service.auth.known import KnownTokens
 from service.auth.repository import live_token_hashes
+from service.db.connect import close_quietly
 
 log = logging.getLogger("boai.auth")
 
@@ -83,11 +84,7 @@ class AuthListener:
     async def _drop(self) -> None:
         conn, self._conn = self._conn, None
         self.cache.distrust()
-        if conn is not None and not conn.is_closed():
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.close(), self.connect_timeout_s)
-            if not conn.is_closed():
-                conn.terminate()
+        await close_quietly(conn, self.connect_timeout_s)
 
     async def _watch(self) -> None:
         backoff = self.heartbeat_s

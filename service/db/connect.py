@@ -1,6 +1,10 @@
-"""Which database to use: DATABASE_URL, or the embedded cluster in BOAI_DATA_DIR."""
+"""Which database to use: DATABASE_URL, or the embedded cluster in BOAI_DATA_DIR; and closing
+the dedicated (unpooled) connections the listeners keep."""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
 
 import asyncpg
 
@@ -10,6 +14,17 @@ from service.db.cluster import EmbeddedCluster
 
 class DatabaseSetupError(RuntimeError):
     pass
+
+
+async def close_quietly(conn: asyncpg.Connection | None, timeout_s: float) -> None:
+    """Close politely, or cut the connection when the server does not answer within
+    `timeout_s` (a stopping worker must not hang on a dead database). Never raises."""
+    if conn is None or conn.is_closed():
+        return
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(conn.close(), timeout_s)
+    if not conn.is_closed():
+        conn.terminate()
 
 
 def resolve_dsn(settings: Settings) -> tuple[str, EmbeddedCluster | None, bool]:

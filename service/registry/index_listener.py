@@ -18,6 +18,7 @@ import time
 
 import asyncpg
 
+from service.db.connect import close_quietly
 from service.db.pool import Database, register_codecs
 from service.db.queries import load
 from service.registry.index import RegistryIndex
@@ -59,11 +60,7 @@ class RegistryIndexHolder:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
         conn, self._conn = self._conn, None
-        if conn is not None and not conn.is_closed():
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.close(), self.connect_timeout_s)
-            if not conn.is_closed():
-                conn.terminate()
+        await close_quietly(conn, self.connect_timeout_s)
 
     async def _listen(self) -> None:
         conn = await self._connect()
@@ -122,8 +119,7 @@ class RegistryIndexHolder:
     async def _overlay(self, index: RegistryIndex, rows: list[asyncpg.Record]
                        ) -> RegistryIndex:
         """`index` with the changes `rows` (index_changes since its version) laid over it."""
-        changes = [r for r in rows if r["id"] is not None]
-        built = await asyncio.to_thread(index.overlaid, rows[0]["version"], changes)
+        built = await _laid_over(index, rows)
         if (len(built.changed) > self.overlay_max
                 or rows[0]["stores_deleted_version"] > built.root.version):
             self._start_rebuild()
@@ -147,9 +143,7 @@ class RegistryIndexHolder:
                 async with self._lock:
                     rows = await conn.fetch(SQL.index_changes, built.version)
                     if rows[0]["version"] > built.version:
-                        built = await asyncio.to_thread(
-                            built.overlaid, rows[0]["version"],
-                            [r for r in rows if r["id"] is not None])
+                        built = await _laid_over(built, rows)
                     self._install(built)
             finally:
                 conn.terminate()
@@ -178,3 +172,10 @@ class RegistryIndexHolder:
                         self._conn.terminate()
                 self._conn = None
                 await asyncio.sleep(self.check_s)
+
+
+async def _laid_over(index: RegistryIndex, rows: list[asyncpg.Record]) -> RegistryIndex:
+    """`index` with `rows` (index_changes since its version: the version first, then the
+    changed stores) laid over it, built off the event loop."""
+    changes = [r for r in rows if r["id"] is not None]
+    return await asyncio.to_thread(index.overlaid, rows[0]["version"], changes)
