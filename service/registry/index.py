@@ -24,6 +24,7 @@ from shapely.geometry import Point
 
 from geo import from_wgs84
 from geo.distance import geodesic_m_array, search_box
+from geo.inner_disk import ZoneDiscs
 
 _ENC = msgspec.json.Encoder()
 
@@ -52,9 +53,10 @@ class Found:
     def __len__(self) -> int:
         return int(self.idx.size)
 
-    def ids(self) -> list[UUID]:
+    def ids(self, n: int | None = None) -> list[UUID]:
+        """The first n (all) stores' ids."""
         ids = self.index.ids
-        return [ids[i] for i in self.idx.tolist()]
+        return [ids[i] for i in (self.idx if n is None else self.idx[:n]).tolist()]
 
     def keep(self, mask: np.ndarray) -> Found:
         return Found(self.index, self.idx[mask], self.dist[mask])
@@ -73,7 +75,8 @@ class _Layer:
     """STRtrees over a run of the index's stores (positions start .. start + len(rows) - 1) and
     their encoded JSON. Never changed once built: a refreshed index shares its base layer."""
 
-    __slots__ = ("encoded", "point_tree", "rows", "start", "zone_store", "zone_tree", "zones")
+    __slots__ = ("discs", "encoded", "point_tree", "rows", "start", "zone_store", "zone_tree",
+                 "zones")
 
     def __init__(self, rows: Sequence[Any], start: int, lon: np.ndarray, lat: np.ndarray
                  ) -> None:
@@ -85,12 +88,18 @@ class _Layer:
         self.zones = np.array([rows[i]["zone"] for i in delivering], dtype=object)
         shapely.prepare(self.zones)
         self.zone_tree = STRtree(self.zones)
+        self.discs = ZoneDiscs(self.zones, lon[self.zone_store - start],
+                               lat[self.zone_store - start])
         self.encoded: dict[str, list[bytes | None]] = {}
 
     def covering(self, point: Point) -> np.ndarray:
         hit = self.zone_tree.query(point)
         if hit.size:
-            hit = hit[shapely.intersects_xy(self.zones[hit], point.x, point.y)]
+            sure, undecided = self.discs.decide(hit, point.x, point.y)
+            rest = hit[undecided]
+            if rest.size:  # near a zone's edge: the polygon decides
+                rest = rest[shapely.intersects_xy(self.zones[rest], point.x, point.y)]
+            hit = np.concatenate((hit[sure], rest))
         return self.zone_store[hit]
 
     def near(self, box: Any) -> np.ndarray:

@@ -1,0 +1,88 @@
+"""Point-in-zone tests that skip GEOS for all but the points near a zone's edge.
+
+A delivery zone is mostly a disc-like polygon around its store. In coordinates whose longitude
+is scaled to the length of a degree of latitude at the store (so a disc in metres stays nearly
+round there), two discs
+around the store point bound the zone: the inner one, out to the nearest boundary segment (holes
+included), lies inside it when the store does; the outer one, out to the farthest vertex, holds
+the whole zone. A point inside the inner disc is inside the zone, a point outside the outer one
+is not: exact consequences, not approximations, since the discs are measured in the same linear
+coordinates the point is tested in (and shrunk or grown by a rounding margin). Only points
+between the two need the polygon test: for a 100,000-store registry, about one candidate in ten
+that a point's box query returns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+# The distances are computed in floating point: a point on or near the boundary must be left to
+# the polygon test, never decided by a disc.
+_INNER_MARGIN = 1.0 - 1e-9
+_OUTER_MARGIN = 1.0 + 1e-9
+_CHUNK = 4_096  # zones measured at a time: bounds the coordinate arrays held at once
+
+
+class ZoneDiscs:
+    """For zones[i] around its store (x[i], y[i]): the squared radii of the inner disc (0 when
+    the store is not inside its zone) and of the outer disc, in the scaled coordinates."""
+
+    __slots__ = ("inner2", "outer2", "sx", "x", "y")
+
+    def __init__(self, zones: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
+        self.x, self.y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        self.sx = _metric_x_scale(self.y)
+        n = len(zones)
+        self.inner2 = np.zeros(n, dtype=np.float64)
+        self.outer2 = np.full(n, np.inf, dtype=np.float64)
+        for start in range(0, n, _CHUNK):
+            part = slice(start, min(start + _CHUNK, n))
+            self.inner2[part], self.outer2[part] = _radii(zones[part], self.x[part],
+                                                          self.y[part], self.sx[part])
+        inside = shapely.contains_xy(zones, self.x, self.y) if n else np.zeros(0, dtype=bool)
+        self.inner2 = np.where(inside, self.inner2 * _INNER_MARGIN, 0.0)
+        self.outer2 *= _OUTER_MARGIN
+
+    def decide(self, i: np.ndarray, px: float, py: float) -> tuple[np.ndarray, np.ndarray]:
+        """(surely inside, undecided) masks over the zones i for the point (px, py)."""
+        dx = (px - self.x[i]) * self.sx[i]
+        dy = py - self.y[i]
+        d2 = dx * dx + dy * dy
+        sure = d2 < self.inner2[i]
+        return sure, ~sure & (d2 <= self.outer2[i])
+
+
+_E2 = 0.00669437999014  # WGS-84 first eccentricity squared
+
+
+def _metric_x_scale(lat: np.ndarray) -> np.ndarray:
+    """A degree of longitude in degrees of latitude's length at `lat`: cos(lat) * N / M (the
+    prime-vertical and meridional radii of curvature), so a disc in metres stays round."""
+    phi = np.radians(lat)
+    return np.cos(phi) * (1.0 - _E2 * np.sin(phi) ** 2) / (1.0 - _E2)
+
+
+def _radii(zones: np.ndarray, x: np.ndarray, y: np.ndarray, sx: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Squared distances from each centre to its zone's nearest boundary segment and farthest
+    vertex, in coordinates scaled by sx. Consecutive coordinates of one zone form its segments;
+    where one ring ends and the next begins the pair is no segment, and counting it anyway can
+    only shrink the inner disc (still inside), so only pairs across zones are left out."""
+    counts = shapely.get_num_coordinates(zones)
+    owner = np.repeat(np.arange(len(zones)), counts)
+    xy = shapely.get_coordinates(zones)
+    px = (xy[:, 0] - x[owner]) * sx[owner]  # relative to each zone's centre
+    py = xy[:, 1] - y[owner]
+    far = np.zeros(len(zones), dtype=np.float64)
+    np.maximum.at(far, owner, px * px + py * py)
+    same = owner[1:] == owner[:-1]
+    ax, ay, bx, by = px[:-1][same], py[:-1][same], px[1:][same], py[1:][same]
+    dx, dy = bx - ax, by - ay
+    length2 = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.clip(np.where(length2 > 0, -(ax * dx + ay * dy) / length2, 0.0), 0.0, 1.0)
+    cx, cy = ax + t * dx, ay + t * dy
+    near = np.full(len(zones), np.inf, dtype=np.float64)
+    np.minimum.at(near, owner[:-1][same], cx * cx + cy * cy)
+    return np.where(np.isfinite(near), near, 0.0), np.where(counts > 0, far, np.inf)
