@@ -72,7 +72,7 @@ class StoresController(Controller):
         async with request.app.state.reads.acquire() as conn:  # may trail: a standby
             index, found, left, community = await serving.lookup(
                 request.app.state.registry_index, conn, point,
-                lambda index: index.serving(point, wanted))
+                lambda index: index.serving(point, wanted), limit)
         where = serving.point_answer(lon, lat, crs, point, community)
         stores = serving.first_ranked(found, left, limit, phase)
         return Response(serving.answer(index, where, crs, stores, len(found), limit),

@@ -33,11 +33,16 @@ async def index_of(holder: RegistryIndexHolder, conn: asyncpg.Connection | None 
     return holder.current
 
 
-async def live(conn: asyncpg.Connection, found: Found, day: date, point: Point
+async def live(conn: asyncpg.Connection, found: Found, day: date, point: Point,
+               checked: int | None = None
                ) -> tuple[Found, dict[UUID, int], CommunityRef | None, int]:
-    """The found stores still active, their capacity left today; the point's community; the
-    registry version now."""
-    rows = await conn.fetch(SQL.live_state, found.ids(), day, point)
+    """The first `checked` (all) found stores that are still active, and their capacity left
+    today; the point's community; the registry version now. Stores past `checked` are kept
+    unchecked: an index at the registry's version holds only active stores, so the caller
+    (`lookup`) needs status only to catch an index that trails, and capacity only for the stores
+    it ranks."""
+    n = len(found) if checked is None else min(checked, len(found))
+    rows = await conn.fetch(SQL.live_state, found.ids(n), day, point)
     left: dict[UUID, int] = {}
     community, version = None, 0
     for r in rows:
@@ -47,36 +52,52 @@ async def live(conn: asyncpg.Connection, found: Found, day: date, point: Point
                 community = CommunityRef(r["community_code"], r["community_name"])
         else:
             left[r["id"]] = max(0, r["capacity_left"])
-    if len(left) < len(found):
-        found = found.keep(np.fromiter((i in left for i in found.ids()), bool, len(found)))
+    if len(left) < n:
+        active = np.ones(len(found), dtype=bool)
+        active[:n] = np.fromiter((i in left for i in found.ids(n)), bool, n)
+        found = found.keep(active)
     return found, left, community, version
 
 
 async def lookup(holder: RegistryIndexHolder, conn: asyncpg.Connection, point: Point,
-                 pick: Callable[[RegistryIndex], Found],
+                 pick: Callable[[RegistryIndex], Found], limit: int | None = None,
                  ) -> tuple[RegistryIndex, Found, dict[UUID, int], CommunityRef | None]:
-    """Stores found in the index, checked live. An index older than the registry (its
+    """Stores found in the index, checked live: with `limit`, only the stores that can rank
+    among the first `limit` (their capacity orders them). An index older than the registry (its
     notification not yet arrived) is refreshed first (only the stores changed since it), so
     every answer reflects each change committed before the request: stores reopened or added
     included, not only closed ones."""
     day = service_day()
     index = await index_of(holder, conn)
-    found, left, community, version = await live(conn, pick(index), day, point)
+    found = pick(index)
+    checked = None if limit is None else ranked_among(found, limit)
+    kept, left, community, version = await live(conn, found, day, point, checked)
     if version > index.version:
         await holder.refresh(conn)
         index = await index_of(holder, conn)
-        found, left, community, _ = await live(conn, pick(index), day, point)
-    return index, found, left, community
+        found = pick(index)
+        checked = None if limit is None else ranked_among(found, limit)
+        kept, left, community, _ = await live(conn, found, day, point, checked)
+    if len(kept) < len(found) and checked is not None and checked < len(found):
+        # a store closed since even the refreshed index: the ranked ones may now reach past
+        # those checked, so check them all (rare: a change in the last milliseconds)
+        kept, left, community, _ = await live(conn, kept, day, point)
+    return index, kept, left, community
+
+
+def ranked_among(found: Found, limit: int) -> int:
+    """How many of the nearest found stores can be among the first `limit` of the ranking:
+    it reorders only within 100 m bands, so those up to the band of the `limit`-th nearest."""
+    if len(found) <= limit:
+        return len(found)
+    band = found.dist[limit - 1] // TIE_BAND_M
+    return int(np.searchsorted(found.dist // TIE_BAND_M, band, side="right"))
 
 
 def first_ranked(found: Found, left: dict[UUID, int], limit: int, phase: str | None,
                  mobility_assist: bool = False) -> list[Candidate]:
-    """The first `limit` of the ranking. Ranking reorders only within 100 m bands, so only the
-    stores up to the band of the `limit`-th nearest can be among them."""
-    n = None
-    if len(found) > limit:
-        band = found.dist[limit - 1] // TIE_BAND_M
-        n = int(np.searchsorted(found.dist // TIE_BAND_M, band, side="right"))
+    """The first `limit` of the ranking."""
+    n = ranked_among(found, limit)
     return rank(found.candidates(left, n), phase, mobility_assist)[:limit]
 
 

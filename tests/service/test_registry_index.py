@@ -79,6 +79,38 @@ async def test_a_stale_index_never_offers_or_reserves_a_closed_store(
     assert await conn.fetchval(DISPATCH_SQL.reserve_capacity, closed, day) is None
 
 
+class _Trailing:
+    """An index holder whose refresh never catches up: the registry changed again meanwhile."""
+
+    def __init__(self, index: RegistryIndex) -> None:
+        self.current = index
+
+    async def refresh(self, conn: Any = None) -> None:
+        return None
+
+
+async def test_only_the_ranked_band_is_checked_and_a_closed_one_in_it_widens_the_check(
+    conn: asyncpg.Connection,
+) -> None:
+    # five stores 0, 150, 300, 450, 600 m east: with limit 1 only the first band (0-99 m) ranks
+    ids = [await store(conn, LON + k * 0.00176, LAT, home_delivery=True, radius_m=3000,
+                       daily_capacity=10 + k) for k in range(5)]
+    version = await conn.fetchval(INDEX_SQL.index_version)
+    index = RegistryIndex(version, await conn.fetch(INDEX_SQL.index_stores))
+    point, day = Point(LON, LAT), service_day()
+    found = index.serving(point, None)
+    assert found.ids() == ids and serving.ranked_among(found, 1) == 1
+    kept, left, _, _ = await serving.live(conn, found, day, point, 1)
+    assert kept.ids() == ids and set(left) == {ids[0]}  # the others' capacity not asked
+    # the nearest closes; the index trails and cannot catch up
+    await conn.execute("UPDATE stores SET status = 'closed' WHERE id = $1", ids[0])
+    _, kept, left, _ = await serving.lookup(
+        _Trailing(index), conn, point, lambda i: i.serving(point, None), 1)  # type: ignore[arg-type]
+    assert kept.ids() == ids[1:]
+    assert left == {i: 10 + k for k, i in enumerate(ids) if k}  # all checked, capacities known
+    assert [c.id for c in serving.first_ranked(kept, left, 1, None)] == [ids[1]]
+
+
 async def _ids_seen(base: str, token: str, n: int = 20) -> list[set[str]]:
     """n answers, each on a new connection, so both workers answer some."""
     seen = []
