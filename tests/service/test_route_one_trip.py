@@ -140,3 +140,47 @@ async def test_a_store_found_full_stays_unlocked_while_the_next_is_tried(
             assert [r["reserved"] for r in locked] == [1]
     finally:
         await other.close()
+
+
+async def test_the_farther_bands_are_asked_only_when_the_nearest_cannot_serve(
+    conn: asyncpg.Connection, pool: Database, settings: Settings, service_dsn: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the first statement asks the nearest band only (here: at least one store)
+    monkeypatch.setattr("service.dispatch.routing._FIRST", 1)
+    near = await store(conn, LON + 0.0005, LAT, home_delivery=True, radius_m=2000,
+                       daily_capacity=1, name="near")
+    far = await store(conn, LON + 0.0060, LAT, home_delivery=True, radius_m=2000,
+                      daily_capacity=5, name="far")  # ~510 m: a later band
+    holder = RegistryIndexHolder(service_dsn, pool)
+    await holder.refresh()
+    sent: list[str] = []
+
+    def log(query: Any) -> None:
+        sent.append(query.query)
+
+    async with pool.acquire() as c:
+        # a first look (nothing reserved) prepares the statement on this connection
+        await route(c, request(limit=1, reserve=False), "dispatcher", "wgs84", settings, holder)
+        c.add_query_logger(log)
+        first = await route(c, request(limit=1), "dispatcher", "wgs84", settings, holder)
+        await asyncio.sleep(0.01)  # query loggers are called soon after, not during
+        one_statement = len(sent)
+        # near is full now: the farther band is asked, and takes the household
+        second = await route(c, request(limit=1), "dispatcher", "wgs84", settings, holder)
+        await asyncio.sleep(0.01)
+        c.remove_query_logger(log)
+        # listing two options needs both bands even when the nearest can reserve
+        listing = await route(c, request(limit=2, reserve=False), "dispatcher", "wgs84",
+                              settings, holder)
+    assert first.reserved is not None and first.reserved.store_id == near
+    assert one_statement == 1  # the nearest band could serve: the farther one not asked
+    assert second.reserved is not None and second.reserved.store_id == far
+    assert len(sent) == 3
+    assert second.fallback is None and [o.id for o in second.options] == [far]
+    assert [o.id for o in listing.options] == [far]  # near is full: not an option
+    await conn.execute("DELETE FROM reservations")
+    await conn.execute("DELETE FROM store_capacity")
+    listing = await route(conn, request(limit=2, reserve=False), "dispatcher", "wgs84",
+                          settings, holder)
+    assert [o.id for o in listing.options] == [near, far]
