@@ -113,7 +113,7 @@ class RegistryIndex:
 
     def __init__(self, version: int, rows: Sequence[Any]) -> None:
         self.version = version
-        self.root = self  # the base snapshot
+        self._base: RegistryIndex | None = None  # None: this is the base snapshot
         self.changed: dict[UUID, Any] = {}  # since the base: id -> its row, None when inactive
         self._columns(rows)
         self.position = {sid: i for i, sid in enumerate(self.ids)}
@@ -143,7 +143,7 @@ class RegistryIndex:
         x = object.__new__(RegistryIndex)
         x._columns(added)
         extra = _Layer(added, len(root.ids), x.lon, x.lat)
-        x.version, x.root, x.changed, x.position = version, root, changed, root.position
+        x.version, x._base, x.changed, x.position = version, root, changed, root.position
         x.rows = [*root.rows, *added]
         x.ids = root.ids + x.ids
         x.id_text = np.concatenate((root.id_text, x.id_text))
@@ -155,6 +155,12 @@ class RegistryIndex:
         gone = [p for p in map(root.position.get, changed) if p is not None]
         x.current[gone] = False
         return x
+
+    @property
+    def root(self) -> RegistryIndex:
+        """The base snapshot (itself, for a whole one: kept as None, not as a reference to
+        itself, so a replaced index is freed by reference counting, frozen or not)."""
+        return self if self._base is None else self._base
 
     def __len__(self) -> int:
         return len(self.ids)

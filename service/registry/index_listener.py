@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 
@@ -127,7 +128,11 @@ class RegistryIndexHolder:
 
     def _install(self, built: RegistryIndex) -> None:
         if self.current is None or built.version >= self.current.version:
+            whole = self.current is None or built.root is not self.current.root
             self.current = built
+            if whole:
+                _settle_heap()
+
 
     def _start_rebuild(self) -> None:
         if self._rebuild is None or self._rebuild.done():
@@ -179,3 +184,15 @@ async def _laid_over(index: RegistryIndex, rows: list[asyncpg.Record]) -> Regist
     changed stores) laid over it, built off the event loop."""
     changes = [r for r in rows if r["id"] is not None]
     return await asyncio.to_thread(index.overlaid, rows[0]["version"], changes)
+
+
+def _settle_heap() -> None:
+    """Move what a whole snapshot allocated out of the collector's way. The index is hundreds
+    of thousands of long-lived objects (609,000 at 100,000 stores): every full collection walked
+    them all, a 0.2 s pause of the worker now and then, the requests it held up waiting. Frozen,
+    they are never walked again; the previous snapshot, now garbage, is collected first (it
+    holds no reference cycle, so freezing never keeps one alive). One full collection per
+    whole snapshot, which is taken at start and then rarely (OVERLAY_MAX)."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()

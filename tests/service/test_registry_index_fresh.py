@@ -5,6 +5,8 @@ over its base snapshot; its answers equal a whole rebuild's."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 import random
 from typing import Any
 from uuid import UUID
@@ -145,6 +147,25 @@ async def test_a_grown_overlay_is_rebuilt_in_the_background(
     assert h.rebuilds == 2 and h.current is not None and h.current.root is h.current
     assert h.current.version == overlaid.version and not h.current.changed
     assert h.current.serving(Point(LON, LAT), None).ids() == [ids[3]]
+    await h.stop()
+
+
+async def test_a_whole_snapshot_is_frozen_out_of_the_collector_and_the_last_one_freed(
+    dsn: str, conn: asyncpg.Connection
+) -> None:
+    ids = [await store(conn, LON + i * 0.002, LAT, home_delivery=True, radius_m=1500)
+           for i in range(3)]
+    h = holder(dsn, overlay_max=1)
+    await h.refresh(conn)
+    assert gc.get_freeze_count() > 0  # the snapshot's objects are never walked again
+    first = weakref.ref(h.current)
+    await conn.execute("UPDATE stores SET status = 'closed' WHERE id = ANY($1::uuid[])",
+                       ids[:2])
+    assert await h.refresh(conn)
+    assert h._rebuild is not None
+    await h._rebuild
+    assert h.current is not None and h.current.root is h.current
+    assert first() is None  # the replaced snapshot was not kept alive by freezing
     await h.stop()
 
 
