@@ -181,7 +181,11 @@ class RegistryIndex:
         return geodesic_m_array(point.x, point.y, self.lon[idx], self.lat[idx])
 
     def _candidates(self, idx: np.ndarray, dist: np.ndarray) -> Found:
-        order = np.lexsort((self.id_text[idx], dist)) if idx.size > 1 else np.arange(idx.size)
+        """Nearest first; equal distances by store id (the text order SQL's ORDER BY uses)."""
+        order = np.argsort(dist, kind="stable")
+        d = dist[order]
+        if idx.size > 1 and (d[1:] == d[:-1]).any():  # rare: only then compare the ids
+            order = np.lexsort((self.id_text[idx], dist))
         return Found(self, idx[order], dist[order])
 
     def serving(self, point: Point, categories: Sequence[str] | None) -> Found:
@@ -211,12 +215,16 @@ class RegistryIndex:
 
     # --- encoded answers ---------------------------------------------------------------------
 
-    def encoded_head(self, i: int, crs: str) -> bytes:
-        """Store i's unchanging JSON, without the closing brace (distance and capacity follow)."""
-        layer = self.layers[0] if i < len(self.root.ids) else self.layers[1]
+    def _heads(self, layer: _Layer, crs: str) -> list[bytes | None]:
         cache = layer.encoded.get(crs)
         if cache is None:
             cache = layer.encoded[crs] = [None] * len(layer.rows)
+        return cache
+
+    def encoded_head(self, i: int, crs: str) -> bytes:
+        """Store i's unchanging JSON, without the closing brace (distance and capacity follow)."""
+        layer = self.layers[0] if i < len(self.root.ids) else self.layers[1]
+        cache = self._heads(layer, crs)
         head = cache[i - layer.start]
         if head is None:
             r = self.rows[i]
@@ -231,9 +239,19 @@ class RegistryIndex:
             cache[i - layer.start] = head
         return head
 
-    def encoded(self, c: Candidate, crs: str) -> bytes:
-        return b"%s,\"distance_m\":%s,\"capacity_left\":%d}" % (
-            self.encoded_head(c.i, crs), _ENC.encode(round(c.distance_m, 1)), c.capacity_left)
+    def encoded(self, stores: Sequence[Candidate], crs: str) -> bytes:
+        """The stores as a JSON array: each one's unchanging part as encoded once, then its
+        distance (to 0.1 m: '%.1f' writes what encoding round(d, 1) would) and capacity."""
+        base = self._heads(self.layers[0], crs)
+        n = len(base)
+        out = []
+        for c in stores:
+            head = base[c.i] if c.i < n else None
+            if head is None:
+                head = self.encoded_head(c.i, crs)
+            out.append(b'%s,"distance_m":%.1f,"capacity_left":%d}'
+                       % (head, c.distance_m, c.capacity_left))
+        return b"[" + b",".join(out) + b"]"
 
     def summary_row(self, c: Candidate) -> dict[str, Any]:
         """The row service/registry/views.store_summary expects (routing answers)."""

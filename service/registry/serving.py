@@ -107,7 +107,7 @@ def answer(index: RegistryIndex, where: PointAnswer, crs: str, stores: Sequence[
     parts = [b'{"point":', _ENC.encode(where), b',"crs":', _ENC.encode(crs)]
     if total is not None:
         parts += [b',"total":%d,"limit":%d' % (total, limit or 0)]
-    parts += [b',"stores":[', b",".join(index.encoded(c, crs) for c in stores), b"]}"]
+    parts += [b',"stores":', index.encoded(stores, crs), b"}"]
     return b"".join(parts)
 
 

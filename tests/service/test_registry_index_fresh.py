@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import weakref
 import random
+import weakref
 from typing import Any
 from uuid import UUID
 
@@ -44,7 +44,7 @@ def answers(index: RegistryIndex, points: list[Point]) -> list[Any]:
             for found in (index.serving(p, categories), index.within(p, 1500.0, categories),
                           index.nearest(p, 3, categories)):
                 cands = found.candidates({})
-                out.append([(c.id, round(c.distance_m, 3), index.encoded(c, "gcj02"))
+                out.append([(c.id, round(c.distance_m, 3), index.encoded([c], "gcj02"))
                             for c in cands])
     return out
 
