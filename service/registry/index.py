@@ -28,6 +28,23 @@ from geo.inner_disk import ZoneDiscs
 
 _ENC = msgspec.json.Encoder()
 
+# One bit per category name, shared by every index of the process (a base and its overlays
+# compare the same bits); names are the voucher vocabulary, a dozen or so.
+_BITS: dict[str, int] = {}
+
+
+def category_bits(categories: Sequence[str]) -> int:
+    """The categories as a bit set, giving a name not seen before the next free bit."""
+    bits = 0
+    for name in categories:
+        bit = _BITS.get(name)
+        if bit is None:
+            if len(_BITS) >= 63:
+                raise ValueError("more than 63 distinct store categories")
+            bit = _BITS[name] = 1 << len(_BITS)
+        bits |= bit
+    return bits
+
 
 @dataclass(slots=True)
 class Candidate:
@@ -127,7 +144,8 @@ class RegistryIndex:
         self.id_text = np.array([str(i) for i in self.ids], dtype=object)  # the tie-break
         self.lon = np.fromiter((r["lon"] for r in rows), float, n)
         self.lat = np.fromiter((r["lat"] for r in rows), float, n)
-        self.categories: list[frozenset[str]] = [frozenset(r["categories"]) for r in rows]
+        self.category_bits = np.fromiter((category_bits(r["categories"]) for r in rows),
+                                         np.int64, n)
         self.emergency = [bool(r["emergency_24h"]) for r in rows]
         self.mobility = [bool(r["mobility_assist"]) for r in rows]
 
@@ -148,7 +166,7 @@ class RegistryIndex:
         x.ids = root.ids + x.ids
         x.id_text = np.concatenate((root.id_text, x.id_text))
         x.lon, x.lat = np.concatenate((root.lon, x.lon)), np.concatenate((root.lat, x.lat))
-        x.categories = root.categories + x.categories
+        x.category_bits = np.concatenate((root.category_bits, x.category_bits))
         x.emergency, x.mobility = root.emergency + x.emergency, root.mobility + x.mobility
         x.layers = [root.layers[0], extra]
         x.current = np.ones(len(x.ids), dtype=bool)
@@ -172,10 +190,13 @@ class RegistryIndex:
         return idx if self.current is None else idx[self.current[idx]]
 
     def _filter(self, idx: np.ndarray, categories: Sequence[str] | None) -> np.ndarray:
+        """The stores that carry every one of `categories`."""
         if not categories or idx.size == 0:
             return idx
-        need = frozenset(categories)
-        return idx[[need <= self.categories[i] for i in idx.tolist()]]
+        if any(c not in _BITS for c in categories):
+            return idx[:0]  # a category no store in any index carries
+        need = category_bits(categories)
+        return idx[(self.category_bits[idx] & need) == need]
 
     def _distances(self, idx: np.ndarray, point: Point) -> np.ndarray:
         return geodesic_m_array(point.x, point.y, self.lon[idx], self.lat[idx])

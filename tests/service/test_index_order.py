@@ -29,3 +29,18 @@ def test_equal_distances_are_ordered_by_id() -> None:
     want = [UUID(i) for i in sorted(ids)] + [UUID(far)]
     assert index.serving(point, None).ids() == want
     assert index.within(point, 1000.0, None).ids() == want
+
+
+def test_category_filters_keep_the_stores_carrying_every_one() -> None:
+    a, b, c = ("10000000-0000-0000-0000-00000000000a", "10000000-0000-0000-0000-00000000000b",
+               "10000000-0000-0000-0000-00000000000c")
+    rows = [{**_row(a, LON + 0.001), "categories": ["grain_oil", "infant"]},
+            {**_row(b, LON + 0.002), "categories": ["grain_oil"]},
+            {**_row(c, LON + 0.003), "categories": ["infant", "medicine", "water"]}]
+    index = RegistryIndex(1, rows)
+    point = Point(LON, LAT)
+    for wanted, expect in [(None, [a, b, c]), (["grain_oil"], [a, b]), (["infant"], [a, c]),
+                           (["infant", "grain_oil"], [a]), (["water", "medicine"], [c]),
+                           (["never-carried"], []), (["grain_oil", "never-carried"], [])]:
+        assert index.serving(point, wanted).ids() == [UUID(x) for x in expect], wanted
+        assert index.within(point, 5000.0, wanted).ids() == [UUID(x) for x in expect], wanted
