@@ -43,6 +43,32 @@ def geodesic_m_array(
     return np.asarray(dist, dtype=np.float64).reshape(a.shape)
 
 
+_A = 6_378_137.0  # WGS-84 semi-major axis, metres
+_E2 = 0.00669437999014  # first eccentricity squared
+# Up to this distance the tangent-plane distance below is within PLANE_ERROR_M of the geodesic
+# one (2.5 mm at 10 km, 0.3 mm at 5 km over China's latitudes; tests/geo/test_geo_shapes.py);
+# beyond it, the geodesic distance is computed.
+PLANE_MAX_M = 10_000.0
+PLANE_ERROR_M = 0.005
+
+
+def near_geodesic_m_array(lon: float, lat: float, lons: NDArray[np.float64],
+                          lats: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Distances in metres from (lon, lat): on the plane tangent to the ellipsoid at each pair's
+    mean latitude (a few numpy operations; within PLANE_ERROR_M of the geodesic distance up to
+    PLANE_MAX_M), geodesic (Karney, half a microsecond each) beyond. For ranking the stores
+    around a household, where a dispatcher reads metres to a tenth."""
+    phi = np.radians((lats + lat) * 0.5)
+    w = 1.0 - _E2 * np.sin(phi) ** 2
+    n = _A / np.sqrt(w)  # prime vertical radius of curvature
+    m = n * (1.0 - _E2) / w  # meridional radius of curvature
+    dist = np.hypot(np.radians(lons - lon) * n * np.cos(phi), np.radians(lats - lat) * m)
+    far = dist > PLANE_MAX_M
+    if far.any():
+        dist[far] = geodesic_m_array(lon, lat, lons[far], lats[far])
+    return dist
+
+
 def geodesic_area_m2(geom: BaseGeometry) -> float:
     """Unsigned ellipsoidal area in m² of a WGS-84 (multi)polygon; holes are subtracted."""
     # pyproj signs each ring's area by its orientation, so a CCW hole inside a CCW shell would

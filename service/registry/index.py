@@ -23,7 +23,12 @@ from shapely import STRtree
 from shapely.geometry import Point
 
 from geo import from_wgs84
-from geo.distance import geodesic_m_array, search_box
+from geo.distance import (
+    PLANE_ERROR_M,
+    geodesic_m_array,
+    near_geodesic_m_array,
+    search_box,
+)
 from geo.inner_disk import ZoneDiscs
 
 _ENC = msgspec.json.Encoder()
@@ -199,7 +204,7 @@ class RegistryIndex:
         return idx[(self.category_bits[idx] & need) == need]
 
     def _distances(self, idx: np.ndarray, point: Point) -> np.ndarray:
-        return geodesic_m_array(point.x, point.y, self.lon[idx], self.lat[idx])
+        return near_geodesic_m_array(point.x, point.y, self.lon[idx], self.lat[idx])
 
     def _candidates(self, idx: np.ndarray, dist: np.ndarray) -> Found:
         """Nearest first; equal distances by store id (the text order SQL's ORDER BY uses)."""
@@ -221,6 +226,10 @@ class RegistryIndex:
         box = search_box(point, metres)
         idx = self._filter(self._current([layer.near(box) for layer in self.layers]), categories)
         dist = self._distances(idx, point)
+        edge = np.abs(dist - metres) <= PLANE_ERROR_M
+        if edge.any():  # within millimetres of the reach: the geodesic distance decides
+            dist[edge] = geodesic_m_array(point.x, point.y, self.lon[idx[edge]],
+                                          self.lat[idx[edge]])
         keep = dist <= metres
         return self._candidates(idx[keep], dist[keep])
 

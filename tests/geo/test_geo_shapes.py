@@ -258,3 +258,21 @@ def test_zone_near_the_store_is_accepted_and_the_gap_is_measured():
     long = [[116.46, 39.92], [116.93, 39.92], [116.93, 39.93], [116.46, 39.93], [116.46, 39.92]]
     assert [p.code for p in reach_problems(*BEIJING, _zone(poly(long)), max_gap_m=2000,
                                            max_reach_m=30_000)] == ["zone_out_of_reach"]
+
+
+def test_near_geodesic_distances_stay_within_their_stated_error():
+    from geo.distance import PLANE_ERROR_M, PLANE_MAX_M, near_geodesic_m_array
+
+    rng = np.random.default_rng(3)
+    for reach in (PLANE_MAX_M, 3 * PLANE_MAX_M):  # the plane, then beyond it
+        lat0, lon0 = rng.uniform(15, 54), rng.uniform(73, 135)
+        for _ in range(40):
+            lat0, lon0 = rng.uniform(15, 54), rng.uniform(73, 135)
+            r, az = rng.uniform(0, reach, 500), rng.uniform(0, 2 * np.pi, 500)
+            lat = lat0 + r * np.cos(az) / 111_000
+            lon = lon0 + r * np.sin(az) / (111_000 * np.cos(np.radians(lat0)))
+            exact = geodesic_m_array(lon0, lat0, lon, lat)
+            near = near_geodesic_m_array(lon0, lat0, lon, lat)
+            assert np.abs(near - exact).max() <= PLANE_ERROR_M / 2  # half the stated error
+            beyond = near > PLANE_MAX_M
+            assert (near[beyond] == exact[beyond]).all()
