@@ -232,6 +232,9 @@ async def test_coverage_equals_the_plain_computation(
     for i in range(3):  # delivering stores, one by a drawn zone over the whole community
         await store(conn, 116.40 + i * 0.01, 39.975, home_delivery=True, radius_m=2500)
     await store(conn, 116.47, 39.93, home_delivery=True, zone=north)
+    # what JSON must escape, and what it passes as is (full-width, beyond the BMP)
+    await conn.execute("UPDATE communities SET name = $2, street = $3 WHERE code = $1",
+                       ZHONGLUNAN, '中路南"社区\\（一）\t\x01/\u2028', "𠮷野家街道")
     headers = bearer(tokens["reviewer"])
     for walk_m, k, limit in ((1000.0, 2, 3), (300.0, 1, 2), (1000.0, 1, 10)):
         response = await client.get("/api/v1/coverage", headers=headers, params={
