@@ -107,23 +107,6 @@ async def existing_communities(conn: asyncpg.Connection, codes: list[str]) -> se
     return {r["code"] for r in await conn.fetch(SQL.existing_communities, codes)}
 
 
-async def insert_application(
-    conn: asyncpg.Connection,
-    application_id: UUID,
-    kind: str,
-    round_code: str,
-    credit_code: str,
-    legal_name: str,
-    status: str,
-    payload: dict[str, Any],
-    requirements: Any,
-) -> None:
-    await conn.execute(
-        SQL.insert_application, application_id, kind, round_code, credit_code, legal_name,
-        status, payload, requirements,
-    )
-
-
 async def update_application(
     conn: asyncpg.Connection,
     application_id: UUID,
@@ -143,6 +126,17 @@ async def set_status(
     conn: asyncpg.Connection, application_id: UUID, status: str, requirements: Any
 ) -> int:
     return await conn.fetchval(SQL.set_status, application_id, status, requirements)
+
+
+async def insert_submission(
+    conn: asyncpg.Connection, application_id: UUID, kind: str, round_code: str,
+    credit_code: str, legal_name: str, status: str, payload: dict[str, Any], requirements: Any,
+    token_hash: str, actor: str,
+) -> None:
+    await conn.execute(
+        SQL.insert_submission, application_id, kind, round_code, credit_code, legal_name,
+        status, payload, requirements, token_hash, actor,
+    )
 
 
 async def insert_applicant_token(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Annotated, Any
 
+import msgspec
 from msgspec import Meta
 
 from geo import CRS, ShapeResult, in_china, polygon_from_geojson, reach_problems, to_wgs84
@@ -54,14 +56,21 @@ class Location(Strict):
 
 
 def parse_zone(zone: dict[str, Any], crs: CRS) -> ShapeResult:
-    """A submitted area under the configured limits; a self-crossing outline is refused."""
-    return polygon_from_geojson(
-        zone,
-        crs,
-        max_vertices=limits().max_zone_vertices,
-        min_area_m2=limits().min_zone_area_m2,
-        max_area_m2=limits().max_zone_area_m2,
-    )
+    """A submitted area under the configured limits; a self-crossing outline is refused.
+
+    A submitted zone is parsed when the body is validated and again when its store is stored;
+    the second time is answered from a small cache keyed by the zone's JSON (the result is
+    only read, never changed)."""
+    lim = limits()
+    return _parse_zone(msgspec.json.encode(zone), crs, lim.max_zone_vertices,
+                       lim.min_zone_area_m2, lim.max_zone_area_m2)
+
+
+@lru_cache(maxsize=32)
+def _parse_zone(zone_json: bytes, crs: CRS, max_vertices: int, min_area_m2: float,
+                max_area_m2: float) -> ShapeResult:
+    return polygon_from_geojson(msgspec.json.decode(zone_json), crs, max_vertices=max_vertices,
+                                min_area_m2=min_area_m2, max_area_m2=max_area_m2)
 
 
 def shape_problems(

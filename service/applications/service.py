@@ -84,30 +84,12 @@ async def create(
     kind = "merchant" if isinstance(app, MerchantApplication) else "ngo"
     try:
         async with conn.transaction():
-            await repo.insert_application(
-                conn,
-                application_id,
-                kind,
-                app.round,
-                app.credit_code,
-                app.legal_name,
-                status,
-                msgspec.to_builtins(app),
-                reqs,
+            # with its token and its audit rows (`submitted`; under review: the transition)
+            await repo.insert_submission(
+                conn, application_id, kind, app.round, app.credit_code, app.legal_name, status,
+                msgspec.to_builtins(app), reqs, hash_token(token), APPLICANT_ACTOR,
             )
             await insert_stores(conn, application_id, prepared)
-            await repo.insert_applicant_token(conn, hash_token(token), application_id)
-            await audit(conn, application_id, "submitted", APPLICANT_ACTOR, None, "submitted")
-            if status == "under_review":
-                await audit(
-                    conn,
-                    application_id,
-                    "transition",
-                    "system",
-                    "submitted",
-                    "under_review",
-                    "nothing due",
-                )
             await events.publish(conn, events.ApplicationChanged(application_id))
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name != OPEN_CREDIT_CODE:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, MediaType, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
@@ -170,7 +170,9 @@ class CoverageController(Controller):
         if geojson:
             return Response(cov.feature_collection(rows, crs, min_stores, walk_m),
                             media_type=GEOJSON)
-        return Response(cov.report(rows, min_stores, walk_m, list_limit))
+        # CoverageReport, already encoded (coverage.report)
+        return Response(cov.report(rows, min_stores, walk_m, list_limit),
+                        media_type=MediaType.JSON)
 
 
 class DisasterAreasController(Controller):

@@ -4,9 +4,27 @@ SELECT status FROM rounds WHERE code = $1;
 -- name: existing_communities
 SELECT code FROM communities WHERE code = ANY($1::text[]);
 
--- name: insert_application
-INSERT INTO applications (id, kind, round_code, credit_code, legal_name, status, payload, requirements)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- name: insert_submission
+-- A new application with its applicant token and its audit rows, in one statement (a round
+-- trip each before): $1..$8 the application's columns, $9 the token's hash, $10 the
+-- applicant's actor name. Audited: `submitted`, then, when it starts under review ($6:
+-- nothing was due), the system's transition to it, in that order.
+WITH app AS (
+    INSERT INTO applications (id, kind, round_code, credit_code, legal_name, status, payload,
+                              requirements)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    RETURNING id
+), token AS (
+    INSERT INTO tokens (token_hash, application_id, label) SELECT $9, id, 'applicant' FROM app
+)
+INSERT INTO audit_log (entity, entity_id, action, actor, from_status, to_status, reason, details)
+SELECT 'application', app.id::text, a.action, a.actor, a.from_status, a.to_status, a.reason,
+       '{}'::jsonb
+FROM app, (VALUES (1, 'submitted', $10::text, NULL, 'submitted', ''),
+                  (2, 'transition', 'system', 'submitted', 'under_review', 'nothing due'))
+          AS a (n, action, actor, from_status, to_status, reason)
+WHERE a.n = 1 OR $6 = 'under_review'
+ORDER BY a.n;
 
 -- name: insert_store
 INSERT INTO application_stores (id, application_id, ordinal, name, address, categories,

@@ -15,11 +15,14 @@ FROM communities WHERE is_pilot ORDER BY code;
 -- the stores of application $3 (NULL: none), counted up to $4 (marginal coverage never looks
 -- past the rubric's k). At the standard reach the kept per-community counts are read. Reads the
 -- store_serves relation (migration 0020; the rule is defined there); pairs are kept up to
--- serving_max_walk_m(), so a rubric walking farther counts at that reach.
+-- serving_max_walk_m(), so a rubric walking farther counts at that reach. The application's
+-- own pairs are not filtered by $1 (the join below keeps only those codes): with `code = ANY`
+-- of a few hundred codes on store_serves, planning each call cost about 1 ms, more than the
+-- whole query (asyncpg's prepared statement is planned per call with its parameters).
 WITH own AS (
     SELECT p.code, count(*) FILTER (WHERE store_serves_at(p.delivers, p.walk_m, $2)) AS n
     FROM stores s JOIN store_serves p ON p.store_id = s.id
-    WHERE $3::uuid IS NOT NULL AND s.application_id = $3 AND p.code = ANY($1::text[])
+    WHERE $3::uuid IS NOT NULL AND s.application_id = $3
     GROUP BY p.code
 ),
 counted AS (

@@ -189,3 +189,17 @@ def test_mismatched_shapes_are_refused_with_a_message():
     _, out = to_wgs84_array(np.array([116.4, 121.47]), lat, "wgs84")
     out[0] = 0.0
     assert lat[0] == 39.9  # latitudes are copied too
+
+
+def test_single_points_take_the_array_path_bit_for_bit() -> None:
+    """to_wgs84 / from_wgs84 compute one point with floats, not arrays: the same numbers as
+    the array path gives for that point alone, inside the box, on its edges and outside."""
+    rng = np.random.default_rng(7)
+    lons = [*rng.uniform(70.0, 140.0, 400), 72.004, 137.8347, 71.9, 116.4]
+    lats = [*rng.uniform(0.0, 57.0, 400), 0.8293, 55.8271, 39.9, 56.0]
+    for lon, lat in zip(lons, lats, strict=True):
+        for crs in ("gcj02", "bd09"):
+            x, y = to_wgs84_array([lon], [lat], crs)
+            assert to_wgs84(lon, lat, crs) == (x[0], y[0])
+            x, y = from_wgs84_array([lon], [lat], crs)
+            assert from_wgs84(lon, lat, crs) == (x[0], y[0])

@@ -439,3 +439,25 @@ async def test_rate_limit_follows_forwarded_address_only_behind_trusted_proxy(ds
             "/api/v1/applications", json=merchant(seed=991), headers={"X-Forwarded-For": "10.0.0.4"}
         )
     assert (first.status_code, second.status_code) == (201, 429)  # header ignored
+
+
+async def test_a_submission_is_stored_with_its_token_and_audit_rows(
+    client: AsyncTestClient, conn: asyncpg.Connection
+) -> None:
+    """One statement writes the application, its applicant token and its audit rows: the rows
+    are those written one by one before, in the same order, for either starting status."""
+    due = merchant(seed=41)
+    del due["wechat_pay_mch_id"]
+    rows = {}
+    for body in (due, merchant(seed=42)):
+        created = (await client.post("/api/v1/applications", json=body)).json()
+        view = await client.get(created["status_url"], headers=bearer(created["applicant_token"]))
+        assert view.status_code == 200
+        rows[created["status"]] = [tuple(r) for r in await conn.fetch(
+            "SELECT action, actor, from_status, to_status, reason, details FROM audit_log "
+            "WHERE entity = 'application' AND entity_id = $1 ORDER BY id", created["id"])]
+    assert rows == {
+        "submitted": [("submitted", "applicant", None, "submitted", "", {})],
+        "under_review": [("submitted", "applicant", None, "submitted", "", {}),
+                         ("transition", "system", "submitted", "under_review", "nothing due", {})],
+    }

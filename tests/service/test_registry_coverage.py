@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncpg
+import msgspec
 from litestar.testing import AsyncTestClient
 
 from geo import to_geojson
+from service.registry.schemas import CommunityCoverage, CoverageReport, Population
 from tests.service.test_registry_builders import (
     TAOTIAOGOU,
     ZHONGLUBEI,
@@ -179,3 +181,77 @@ async def test_cached_coverage_follows_every_registry_change(
                                  json={"status": "closed", "reason": "水淹"})
     assert changed.status_code == 200, changed.text
     assert await count() == 0
+
+
+# The report as it was computed before the query built each community's JSON (migration 0030):
+# every serving pair read plainly, the lists cut and the totals summed here, encoded as structs.
+REFERENCE = """
+SELECT c.code, c.name, c.street, c.district, c.households, c.residents, c.elderly,
+       c.elderly_alone, c.disabled, c.mothers_infants, c.children,
+       ARRAY(SELECT p.store_id FROM store_serves p WHERE p.code = c.code AND p.delivers
+             ORDER BY p.store_id) AS delivery,
+       ARRAY(SELECT p.store_id FROM store_serves p WHERE p.code = c.code AND p.walk_m <= $1
+             ORDER BY p.walk_m, p.store_id) AS walkin,
+       (SELECT count(*) FROM store_serves p
+        WHERE p.code = c.code AND (p.delivers OR p.walk_m <= $1)) AS n
+FROM communities c WHERE c.is_pilot ORDER BY c.code
+"""
+POPULATION = ("households", "residents", "elderly", "elderly_alone", "disabled",
+              "mothers_infants", "children")
+
+
+async def reference_report(conn: asyncpg.Connection, walk_m: float, k: int,
+                           limit: int) -> CoverageReport:
+    communities = [
+        CommunityCoverage(
+            code=r["code"], name=r["name"], street=r["street"], district=r["district"],
+            store_count=r["n"], capped=len(r["delivery"]) > limit or len(r["walkin"]) > limit,
+            gap=r["n"] < k, delivery_store_ids=r["delivery"][:limit],
+            walkin_store_ids=r["walkin"][:limit], **{f: r[f] for f in POPULATION})
+        for r in await conn.fetch(REFERENCE, walk_m)
+    ]
+
+    def total(part: list[CommunityCoverage]) -> Population:
+        return Population(len(part), *(sum(getattr(c, f) for c in part) for f in POPULATION))
+
+    return CoverageReport(
+        min_stores=k, walk_m=walk_m, list_limit=limit,
+        served=total([c for c in communities if not c.gap]),
+        gaps=total([c for c in communities if c.gap]),
+        gap_codes=[c.code for c in communities if c.gap], communities=communities)
+
+
+async def test_coverage_equals_the_plain_computation(
+    client: AsyncTestClient, conn: asyncpg.Connection, tokens: dict[str, str]
+) -> None:
+    """The JSON the query builds is byte for byte the report computed from the plain pairs,
+    at the kept reach and another, with lists cut, and in the GeoJSON properties too."""
+    north = await community_geom(conn, ZHONGLUBEI)
+    for i in range(4):  # walk-in stores in and near 中路北, at growing distances
+        await store(conn, LON + i * 0.002, LAT - i * 0.002, name=f"便民店（{i}号）")
+    for i in range(3):  # delivering stores, one by a drawn zone over the whole community
+        await store(conn, 116.40 + i * 0.01, 39.975, home_delivery=True, radius_m=2500)
+    await store(conn, 116.47, 39.93, home_delivery=True, zone=north)
+    # what JSON must escape, and what it passes as is (full-width, beyond the BMP)
+    await conn.execute("UPDATE communities SET name = $2, street = $3 WHERE code = $1",
+                       ZHONGLUNAN, '中路南"社区\\（一）\t\x01/\u2028', "𠮷野家街道")
+    headers = bearer(tokens["reviewer"])
+    for walk_m, k, limit in ((1000.0, 2, 3), (300.0, 1, 2), (1000.0, 1, 10)):
+        response = await client.get("/api/v1/coverage", headers=headers, params={
+            "walk_m": walk_m, "min_stores": k, "list_limit": limit})
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("application/json")
+        expected = await reference_report(conn, walk_m, k, limit)
+        assert response.content == msgspec.json.encode(expected)
+        assert any(c.capped for c in expected.communities) is (limit < 5)
+        assert 0 < expected.served.communities < len(expected.communities)
+
+    geojson = await client.get("/api/v1/coverage", headers=headers,
+                               params={"format": "geojson", "list_limit": 2})
+    expected = await reference_report(conn, 1000.0, 1, 2)
+    properties = [f["properties"] for f in geojson.json()["features"]]
+    assert properties == [{
+        **msgspec.to_builtins(c),
+        "delivery_store_ids": ",".join(map(str, c.delivery_store_ids)),
+        "walkin_store_ids": ",".join(map(str, c.walkin_store_ids)),
+    } for c in expected.communities]

@@ -96,3 +96,18 @@ async def test_network_counts_read_the_kept_counts(many_stores: asyncpg.Connecti
     other = await plan(many_stores, load("review").network_counts, codes, 300.0, uuid.uuid4(), 3)
     assert "store_serves" in other and "stores_application_idx" in other, other
     assert "Seq Scan on stores" not in standard + other
+
+
+async def test_coverage_lists_delivering_stores_from_their_own_index(
+    many_stores: asyncpg.Connection,
+) -> None:
+    """A community's first delivering stores come from the partial index of migration 0030,
+    not from the primary key with every pair's heap row checked for `delivers`. (The pairs
+    are made up: every store for every pilot community, hundreds per community as at scale.)"""
+    await many_stores.execute("""
+        INSERT INTO store_serves (store_id, code, delivers, walk_m)
+        SELECT s.id, c.code, s.home_delivery, 900 FROM stores s, communities c
+        WHERE c.is_pilot ON CONFLICT DO NOTHING;
+        ANALYZE store_serves""")
+    text = await plan(many_stores, SERVES.coverage, 1000.0, 1, 10, False, 0, 1)
+    assert "store_serves_delivers_idx" in text, text
