@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import msgspec
@@ -127,17 +127,15 @@ class _Columns:
             self._zone_of[base.zone_store] = np.arange(base.zone_store.size)
 
     def add(self, rows: Sequence[Any]) -> None:
-        shared = self._shared(rows)
+        shared, like = self._shared(rows), self._like
         for r, p in zip(rows, shared.tolist(), strict=True):
             i = len(self.ids)
-            if p < 0:
+            if p < 0 or like is None:
                 self.ids.append(r["id"])
                 self.heads.append(_head(r, r["lon"], r["lat"], "wgs84"))
                 self.points.append(None)
                 zone = r["zone"] if r["home_delivery"] else None
             else:  # as in the base: its objects
-                like = self._like
-                assert like is not None
                 base = like.layers[0]
                 self.ids.append(like.ids[p])
                 self.heads.append(base.encoded["wgs84"][p])
@@ -371,8 +369,7 @@ class RegistryIndex:
     def store(self, i: int) -> dict[str, Any]:
         """Store i's unchanging fields (its WGS-84 JSON read back; id and lon/lat as stored)."""
         layer = self.layers[0] if i < self.layers[0].n else self.layers[1]
-        head = layer.encoded["wgs84"][i - layer.start]
-        assert head is not None
+        head = cast(bytes, layer.encoded["wgs84"][i - layer.start])  # made with the layer
         return {**_DEC.decode(head + b"}"), "id": self.ids[i], "lon": float(self.lon[i]),
                 "lat": float(self.lat[i])}
 
