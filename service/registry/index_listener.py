@@ -22,13 +22,15 @@ import asyncpg
 from service.db.connect import close_quietly
 from service.db.pool import Database, register_codecs
 from service.db.queries import load
-from service.registry.index import RegistryIndex
+from service.memory import give_back
+from service.registry.index import RegistryIndex, columns
 
 log = logging.getLogger("boai.registry")
 SQL = load("registry_index")
 CHANNEL = "boai_registry"
 APPLICATION_NAME = "boai-registry-listener"
 OVERLAY_MAX = 1_000
+SNAPSHOT_CHUNK = 5_000  # rows of the snapshot read (and turned into columns) at a time
 
 
 class RegistryIndexHolder:
@@ -106,12 +108,23 @@ class RegistryIndexHolder:
         self._install(await self._overlay(current, rows))
         return True
 
-    async def _snapshot(self, conn: asyncpg.Connection) -> RegistryIndex:
+    async def _snapshot(self, conn: asyncpg.Connection, like: RegistryIndex | None = None
+                        ) -> RegistryIndex:
+        """The whole registry; `like`, the base snapshot it replaces, lends the stores not
+        changed since it (their zones are not read again)."""
         started = time.perf_counter()
+        cols = columns([], like)
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             version = await conn.fetchval(SQL.index_version)  # the rows' own version
-            rows = await conn.fetch(SQL.index_stores)
-        built = await asyncio.to_thread(RegistryIndex, version, rows)
+            # in chunks, each made columns before the next is read: the whole snapshot's
+            # Records at once would double the index's memory (rows it then drops)
+            cursor = await conn.cursor(SQL.index_stores, -1 if like is None else like.version)
+            while rows := await cursor.fetch(SNAPSHOT_CHUNK):
+                await asyncio.to_thread(cols.add, rows)
+                del rows
+        built = await asyncio.to_thread(RegistryIndex, version, cols)
+        del cols
+        give_back()  # the chunks' Records
         self.rebuilds += 1
         self.build_s = time.perf_counter() - started
         log.info("registry index v%s: %d stores in %.2f s", version, len(built), self.build_s)
@@ -144,12 +157,20 @@ class RegistryIndexHolder:
         try:
             conn = await self._connect("boai-registry-rebuild")
             try:
-                built = await self._snapshot(conn)
+                like = self.current.root if self.current is not None else None
+                try:
+                    built = await self._snapshot(conn, like)
+                except LookupError:  # the base disagrees with the registry: read it all
+                    log.warning("registry index rebuild reads every zone again")
+                    built = await self._snapshot(conn)
+                del like
                 async with self._lock:
                     rows = await conn.fetch(SQL.index_changes, built.version)
                     if rows[0]["version"] > built.version:
                         built = await _laid_over(built, rows)
                     self._install(built)
+                del built
+                give_back()  # the index replaced (freed once no request holds it)
             finally:
                 conn.terminate()
         except asyncio.CancelledError:

@@ -13,6 +13,7 @@ from shapely.geometry.base import BaseGeometry
 
 from service.db.pool import Database
 from service.db.queries import load
+from service.memory import give_back
 from service.registry import serves
 from service.registry.coverage_cache import CoverageCache
 
@@ -70,6 +71,8 @@ async def coverage(db: Database, walk_m: float, min_stores: int, list_limit: int
         parts = await asyncio.gather(*(part(i) for i in range(COVERAGE_PARTS)))
         rows = sorted((r for p in parts for r in p), key=lambda r: r["code"])
         cache.put(key, rows)
+        del parts
+        give_back()  # what reading the rows took beyond the rows kept
     return rows
 
 

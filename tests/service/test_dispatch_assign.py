@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 import numpy as np
 from litestar.testing import AsyncTestClient
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint
 
+from service.dispatch import assignment
 from service.dispatch.assignment import (
     UNASSIGNED,
     Edges,
@@ -57,6 +62,52 @@ def test_random_batches_respect_capacity_and_never_lose_to_greedy() -> None:
         assert best.assigned >= greedy.assigned
         if best.assigned == greedy.assigned:
             assert best.total_distance <= greedy.total_distance + 1e-6
+
+
+def test_the_solver_gets_only_what_can_run_out(monkeypatch: Any) -> None:
+    """A household whose nearest store has room for everyone who could use it takes that store
+    without the LP, and only stores that can run out get a capacity row (HiGHS' memory grows
+    with the LP): the optimum is still the one of the LP over every household and store."""
+    rows: list[int] = []
+    real_milp = assignment.milp
+
+    def counting(*args: Any, constraints: list[Any], **kw: Any) -> Any:
+        rows.append(sum(c.A.shape[0] for c in constraints))
+        return real_milp(*args, constraints=constraints, **kw)
+
+    monkeypatch.setattr(assignment, "milp", counting)
+    rng = np.random.default_rng(11)
+    for _ in range(4):
+        n, m = 400, 60
+        hh = np.repeat(np.arange(n), 5)
+        st = rng.integers(0, m, size=len(hh))
+        pairs = np.unique(np.c_[hh, st], axis=0)
+        capacity = np.where(np.arange(m) % 3 == 0, rng.integers(1, 6, size=m), 1000)
+        problem = Edges(n, capacity, pairs[:, 0], pairs[:, 1], rng.uniform(50, 3000, len(pairs)))
+        rows.clear()
+        best = optimal_assignment(problem)
+        assert len(rows) == 1 and rows[0] < n // 2  # was n + m + 1
+        idx = np.arange(len(pairs))
+        everyone = real_milp(c=problem.dist, bounds=Bounds(0, 1), constraints=[
+            LinearConstraint(sparse.csr_matrix((np.ones(len(idx)), (pairs[:, 0], idx))), 0, 1),
+            LinearConstraint(sparse.csr_matrix((np.ones(len(idx)), (pairs[:, 1], idx))), 0,
+                             capacity),
+            LinearConstraint(np.ones((1, len(idx))), best.assigned, best.assigned)])
+        assert best.assigned == assignment.max_assignable(problem)
+        assert everyone.success and abs(everyone.fun - best.total_distance) < 1e-6
+        used = np.bincount(best.store_of[best.store_of != UNASSIGNED], minlength=m)
+        assert (used <= capacity).all() and used[capacity < 1000].sum() > 0
+
+
+def test_a_household_keeps_its_nearest_store_when_that_has_room_for_all() -> None:
+    # A has room for all three households that could use it: h0 and h1, nearest to it, are
+    # settled there. B has one place, h2's nearest and h3's only store: the solver serves both
+    # by sending h2 to A's last place.
+    problem = edges(4, [3, 1], [(0, 0, 10.0), (1, 0, 20.0), (1, 1, 30.0), (2, 1, 5.0),
+                                (2, 0, 40.0), (3, 1, 50.0)])
+    assert sorted(assignment.settled(problem).tolist()) == [0, 1]
+    best = optimal_assignment(problem)
+    assert best.store_of.tolist() == [0, 0, 0, 1] and best.total_distance == 120.0
 
 
 def test_nearest_edges_keeps_each_households_closest() -> None:

@@ -64,7 +64,7 @@ async def test_a_stale_index_never_offers_or_reserves_a_closed_store(
 ) -> None:
     closed = await store(conn, LON, LAT, home_delivery=True, radius_m=1500, daily_capacity=5)
     version = await conn.fetchval(INDEX_SQL.index_version)
-    stale = RegistryIndex(version, await conn.fetch(INDEX_SQL.index_stores))
+    stale = RegistryIndex(version, await conn.fetch(INDEX_SQL.index_stores, -1))
     point = Point(LON, LAT)
     assert stale.serving(point, None).ids() == [closed]
     await conn.execute("UPDATE stores SET status = 'closed' WHERE id = $1", closed)
@@ -96,7 +96,7 @@ async def test_only_the_ranked_band_is_checked_and_a_closed_one_in_it_widens_the
     ids = [await store(conn, LON + k * 0.00176, LAT, home_delivery=True, radius_m=3000,
                        daily_capacity=10 + k) for k in range(5)]
     version = await conn.fetchval(INDEX_SQL.index_version)
-    index = RegistryIndex(version, await conn.fetch(INDEX_SQL.index_stores))
+    index = RegistryIndex(version, await conn.fetch(INDEX_SQL.index_stores, -1))
     point, day = Point(LON, LAT), service_day()
     found = index.serving(point, None)
     assert found.ids() == ids and serving.ranked_among(found, 1) == 1

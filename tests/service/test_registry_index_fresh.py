@@ -32,7 +32,7 @@ def holder(dsn: str, **kw: Any) -> RegistryIndexHolder:
 async def whole(conn: asyncpg.Connection) -> RegistryIndex:
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         return RegistryIndex(await conn.fetchval(SQL.index_version),
-                             await conn.fetch(SQL.index_stores))
+                             await conn.fetch(SQL.index_stores, -1))
 
 
 def answers(index: RegistryIndex, points: list[Point]) -> list[Any]:
@@ -198,7 +198,7 @@ async def test_a_writer_that_commits_later_is_never_skipped(
         index = h.current
         assert index is not None
         assert index.serving(Point(LON, LAT), None).ids() == [x]
-        assert index.rows[index.serving(Point(LON, LAT), None).idx[0]]["name"] == "x2"
+        assert index.store(index.serving(Point(LON, LAT), None).idx[0])["name"] == "x2"
     finally:
         await first.close()
         await second.close()

@@ -84,7 +84,7 @@ async def test_a_stale_index_is_rebuilt_before_anything_is_reserved(
 ) -> None:
     await store(conn, LON + 0.02, LAT, home_delivery=True, radius_m=3000, name="far")
     stale = RegistryIndex(await conn.fetchval(INDEX_SQL.index_version),
-                          await conn.fetch(INDEX_SQL.index_stores))
+                          await conn.fetch(INDEX_SQL.index_stores, -1))
     opened = await store(conn, LON + 0.001, LAT, home_delivery=True, radius_m=2000,
                          name="opened since")
     holder = RegistryIndexHolder(service_dsn, pool)
