@@ -146,7 +146,6 @@ class RegistryIndexHolder:
             if whole:
                 _settle_heap()
 
-
     def _start_rebuild(self) -> None:
         if self._rebuild is None or self._rebuild.done():
             self._rebuild = asyncio.create_task(self._rebuild_whole(), name="boai-registry-rebuild")
