@@ -35,13 +35,6 @@ _ENC = msgspec.json.Encoder()
 _DEC = msgspec.json.Decoder()
 
 
-def columns(chunks: Iterable[Sequence[Any]], like: RegistryIndex | None = None) -> _Columns:
-    """The index's columns from chunks of index_stores (or index_changes) rows; `like`: the
-    base snapshot the rows' `fresh` refers to."""
-    cols = _Columns(like)
-    for rows in chunks:
-        cols.add(rows)
-    return cols
 
 # One bit per category name, shared by every index of the process (a base and its overlays
 # compare the same bits); names are the voucher vocabulary, a dozen or so.
@@ -172,6 +165,15 @@ class _Columns:
         return out
 
 
+def columns(chunks: Iterable[Sequence[Any]], like: RegistryIndex | None = None) -> _Columns:
+    """The index's columns from chunks of index_stores (or index_changes) rows; `like`: the
+    base snapshot the rows' `fresh` refers to."""
+    cols = _Columns(like)
+    for rows in chunks:
+        cols.add(rows)
+    return cols
+
+
 def _head(r: Any, lon: float, lat: float, crs: str) -> bytes:
     """A store's unchanging JSON in `crs`, without the closing brace (distance and capacity
     follow). `r` is its row, or its WGS-84 head decoded; lon/lat are the stored WGS-84 ones."""
@@ -222,7 +224,6 @@ class _Layer:
                 rest = rest[shapely.intersects_xy(self.zones[rest], point.x, point.y)]
             hit = np.concatenate((hit[sure], rest))
         return self.zone_store[hit]
-
 
     def near(self, box: Any) -> np.ndarray:
         return self.point_tree.query(box) + self.start
@@ -359,6 +360,10 @@ class RegistryIndex:
 
     # --- encoded answers ---------------------------------------------------------------------
 
+    def _layer_of(self, i: int) -> _Layer:
+        """The layer holding store i: the base's, or the overlay's changed stores after it."""
+        return self.layers[0] if i < self.layers[0].n else self.layers[1]
+
     def _heads(self, layer: _Layer, crs: str) -> list[bytes | None]:
         cache = layer.encoded.get(crs)
         if cache is None:
@@ -367,7 +372,7 @@ class RegistryIndex:
 
     def encoded_head(self, i: int, crs: str) -> bytes:
         """Store i's unchanging JSON, without the closing brace (distance and capacity follow)."""
-        layer = self.layers[0] if i < self.layers[0].n else self.layers[1]
+        layer = self._layer_of(i)
         cache = self._heads(layer, crs)
         head = cache[i - layer.start]
         if head is None:
@@ -377,7 +382,7 @@ class RegistryIndex:
 
     def store(self, i: int) -> dict[str, Any]:
         """Store i's unchanging fields (its WGS-84 JSON read back; id and lon/lat as stored)."""
-        layer = self.layers[0] if i < self.layers[0].n else self.layers[1]
+        layer = self._layer_of(i)
         head = cast(bytes, layer.encoded["wgs84"][i - layer.start])  # made with the layer
         return {**_DEC.decode(head + b"}"), "id": self.ids[i], "lon": float(self.lon[i]),
                 "lat": float(self.lat[i])}
