@@ -6,7 +6,7 @@ loading again adds nothing."""
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +17,7 @@ from service.redemptions import service as feed
 from service.redemptions.feed import RawRecord
 from service.redemptions.keys import Merchant
 from service.redemptions.repository import SQL
+from service.registry.places import BEIJING, service_day
 from service.registry.repository import change_status
 
 ACTOR = "fixtures"
@@ -161,8 +162,11 @@ async def load_redemptions(conn: asyncpg.Connection, settings: Settings) -> int:
     by_name = {k: s for s in stores for k in HOUSEHOLDS if k in s["name"]}
     if len(by_name) < len(HOUSEHOLDS):
         return 0
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    start = today - timedelta(days=7, hours=8)  # midnight in Beijing, a week ago
+    # From Beijing midnight eight days ago: the week ends the evening of the day before
+    # yesterday, so every record is reported at least 28 hours late whatever the hour of the
+    # load (a week ending yesterday made records before 11:00 UTC "timely").
+    midnight = datetime.combine(service_day(), time(), BEIJING)
+    start = midnight - timedelta(days=8)
     batches = await _week(conn, stores, start)
     for app_id, cases in (await _cases(conn, by_name, start)).items():
         batches.setdefault(app_id, []).extend(cases)
