@@ -1,5 +1,6 @@
-"""The active registry held in each worker: store points and delivery zones behind
-STRtrees, with each store's unchanging JSON encoded once per snapshot (or overlay) and CRS.
+"""The active registry held in each worker: store points behind an STRtree, delivery zones
+as WKB behind a grid of their boxes and two discs each (geo/box_grid.py, geo/inner_disk.py),
+with each store's unchanging JSON encoded once per snapshot (or overlay) and CRS.
 
 Built from one snapshot of the active stores (service/sql/registry_index.sql); when the
 registry version moves, only the stores changed since are fetched and laid over that snapshot
@@ -29,11 +30,16 @@ from geo.distance import (
     near_geodesic_m_array,
     search_box,
 )
-from geo.inner_disk import ZoneDiscs
+from geo.inner_disk import ZoneLocator, decoded
 
 _ENC = msgspec.json.Encoder()
 _DEC = msgspec.json.Decoder()
 
+
+# A zone whose inner disc reaches this share of its outer one (squared radii) is disc-like: a
+# radius zone drawn with 52 segments reaches 0.997; at 100,000 stores 0.7 % of the zones the
+# discs left undecided were disc-like ones.
+_DISC_LIKE = 0.99
 
 
 # One bit per category name, shared by every index of the process (a base and its overlays
@@ -99,8 +105,9 @@ class Found:
 class _Columns:
     """What the index keeps of each store, gathered from rows a chunk at a time: the columns the
     queries read, each store's unchanging JSON in WGS-84 (its other fields are read back from
-    it), its point and its delivery zone. No asyncpg Record is kept: at 100,000 stores the rows
-    cost more than twice this (service/registry/index_listener.py reads the snapshot in chunks).
+    it), its point and its delivery zone (WKB). No asyncpg Record is kept: at 100,000 stores
+    the rows cost more than twice this (service/registry/index_listener.py reads the snapshot
+    in chunks).
 
     A rebuild passes the base it replaces (`like`): the stores unchanged since it come without
     their zone (index_stores, `fresh` false) and share its JSON, point and zone, so the two
@@ -188,10 +195,11 @@ def _head(r: Any, lon: float, lat: float, crs: str) -> bytes:
 
 
 class _Layer:
-    """STRtrees over a run of the index's stores (positions start .. start + n - 1) and their
-    encoded JSON. Never changed once built: a refreshed index shares its base layer."""
+    """A run of the index's stores (positions start .. start + n - 1): their points behind an
+    STRtree, their zones behind a ZoneLocator, and their encoded JSON. Never changed once
+    built: a refreshed index shares its base layer."""
 
-    __slots__ = ("discs", "encoded", "n", "point_tree", "start", "zone_store", "zone_tree",
+    __slots__ = ("encoded", "locator", "n", "packed", "point_tree", "start", "zone_store",
                  "zones")
 
     def __init__(self, cols: _Columns, start: int, lon: np.ndarray, lat: np.ndarray) -> None:
@@ -203,27 +211,34 @@ class _Layer:
             points[new] = shapely.points(lon[new], lat[new])
         self.point_tree = STRtree(points)
         self.zone_store = np.array(cols.zone_store, dtype=np.int64) + start
+        # Zones as WKB, decoded only for a point near the edge: as GEOS objects behind an
+        # STRtree they were ~240 MiB of a worker at 300,000 stores. The disc-like ones (most:
+        # drawn as a radius) stay WKB, the discs deciding nearly every point for them; the
+        # others, which the discs leave undecided far more often, are kept decoded (GEOS)
+        # rather than decoded again for point after point (~0.5 us each). None is prepared: a
+        # prepared zone keeps the point locator GEOS builds on its first query, which grew a
+        # worker by ~80 MiB over 4,000 distinct points at 100,000 stores.
         self.zones = np.empty(len(cols.zones), dtype=object)
         self.zones[:] = cols.zones
-        # Not prepared: GEOS builds a prepared zone's point locator on its first query and keeps
-        # it, which grew a worker by ~80 MiB over 4,000 distinct points at 100,000 stores (and
-        # on, towards every zone's). The zones are small polygons (at most ~65 vertices) and
-        # the discs leave GEOS only those near an edge: the plain test costs ~0.1 us more each.
-        self.zone_tree = STRtree(self.zones)
-        self.discs = ZoneDiscs(self.zones, lon[self.zone_store - start],
-                               lat[self.zone_store - start])
+        self.locator = ZoneLocator(self.zones, lon[self.zone_store - start],
+                                   lat[self.zone_store - start])
+        discs = self.locator.discs
+        self.packed = discs.inner2 >= _DISC_LIKE * discs.outer2  # kept as WKB
+        self.zones[~self.packed] = decoded(self.zones[~self.packed])  # not prepared (below)
         # per CRS, filled as asked; WGS-84 (the common answer) made with the columns
         self.encoded: dict[str, list[bytes | None]] = {"wgs84": cols.heads}
 
     def covering(self, point: Point) -> np.ndarray:
-        hit = self.zone_tree.query(point)
-        if hit.size:
-            sure, undecided = self.discs.decide(hit, point.x, point.y)
-            rest = hit[undecided]
-            if rest.size:  # near a zone's edge: the polygon decides
-                rest = rest[shapely.intersects_xy(self.zones[rest], point.x, point.y)]
-            hit = np.concatenate((hit[sure], rest))
-        return self.zone_store[hit]
+        x, y = point.x, point.y
+        sure, rest = self.locator.locate(x, y)
+        if rest.size:  # near a zone's edge: the polygon decides
+            zones = self.zones[rest]
+            packed = self.packed[rest]
+            if packed.any():
+                zones[packed] = shapely.from_wkb(zones[packed])
+            rest = rest[shapely.intersects_xy(zones, x, y)]
+            return self.zone_store[np.concatenate((sure, rest))]
+        return self.zone_store[sure]
 
     def near(self, box: Any) -> np.ndarray:
         return self.point_tree.query(box) + self.start

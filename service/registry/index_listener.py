@@ -82,7 +82,7 @@ class RegistryIndexHolder:
         conn = await asyncpg.connect(self.dsn, timeout=self.connect_timeout_s,
                                      server_settings={"application_name": name})
         try:
-            await register_codecs(conn)  # zones come back as shapely geometries
+            await register_codecs(conn)  # as the pool's connections (geometries as shapely)
         except BaseException:
             conn.terminate()
             raise

@@ -9,11 +9,12 @@ SELECT version FROM registry_version;
 -- name: index_stores
 -- The whole snapshot, read when the index starts or its overlay has grown past its bound.
 -- $1: the version of the index it replaces (-1: none). A store not changed since (`fresh`
--- false) is as that index has it: its zone, the heaviest column, is not sent again.
+-- false) is as that index has it: its zone, the heaviest column, is not sent again. Zones
+-- come as WKB, which the index keeps (decoding only those near a queried point).
 SELECT s.id, s.name, s.merchant_name, s.address, s.categories, ST_X(s.geom) AS lon,
        ST_Y(s.geom) AS lat, s.home_delivery, s.emergency_24h, s.mobility_assist,
        s.daily_capacity, s.opening_hours, s.changed_version > $1 AS fresh,
-       CASE WHEN s.home_delivery AND s.changed_version > $1 THEN s.zone END AS zone
+       CASE WHEN s.home_delivery AND s.changed_version > $1 THEN ST_AsBinary(s.zone) END AS zone
 FROM stores s
 WHERE s.status = 'active'
 ORDER BY s.id;
@@ -29,7 +30,7 @@ LEFT JOIN LATERAL (
     SELECT s.status = 'active' AS active, s.id, s.name, s.merchant_name, s.address,
            s.categories, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat, s.home_delivery,
            s.emergency_24h, s.mobility_assist, s.daily_capacity, s.opening_hours,
-           CASE WHEN s.home_delivery AND s.status = 'active' THEN s.zone END AS zone
+           CASE WHEN s.home_delivery AND s.status = 'active' THEN ST_AsBinary(s.zone) END AS zone
     FROM stores s
     WHERE s.changed_version > $1
 ) c ON true;

@@ -6,7 +6,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from geo import geodesic_circle
-from geo.inner_disk import ZoneDiscs
+from geo.inner_disk import ZoneDiscs, ZoneLocator
 
 LON, LAT = 116.46, 39.92
 
@@ -85,3 +85,31 @@ def test_a_store_outside_its_zone_gets_no_inner_disc_and_an_empty_registry_build
     empty = ZoneDiscs(np.empty(0, dtype=object), np.empty(0), np.empty(0))
     sure, undecided = empty.decide(np.empty(0, dtype=np.int64), LON, LAT)
     assert sure.size == 0 and undecided.size == 0
+
+
+def test_the_locator_gives_the_discs_decisions_over_every_zone_from_wkb() -> None:
+    """ZoneLocator (grid candidates, discs in entry order) decides each point as the discs do
+    over every zone (some undecided ones it rules out by their boxes) and never loses a zone
+    holding the point; given WKB, as the registry index keeps zones."""
+    zones, xs, ys = _zones()
+    wide = geodesic_circle(LON, LAT, 60_000, 64)  # spans more cells than the grid lists
+    zones = np.append(zones, wide)
+    xs, ys = np.append(xs, LON), np.append(ys, LAT)
+    locator = ZoneLocator(shapely.to_wkb(zones), xs, ys)
+    assert locator.grid.aside.tolist() == [len(zones) - 1]
+    discs = ZoneDiscs(zones, xs, ys)
+    every = np.arange(len(zones))
+    rng = np.random.default_rng(11)
+    coords = shapely.get_coordinates(zones[:-1])
+    px = np.concatenate((LON + rng.uniform(-0.05, 0.1, 2000), coords[:, 0], [120.0]))
+    py = np.concatenate((LAT + rng.uniform(-0.05, 0.05, 2000), coords[:, 1], [53.0]))
+    sure_total = 0
+    for x, y in zip(px.tolist(), py.tolist(), strict=True):
+        sure, undecided = discs.decide(every, x, y)
+        got_sure, got_undecided = locator.locate(x, y)
+        assert sorted(got_sure.tolist()) == np.flatnonzero(sure).tolist(), (x, y)
+        assert set(got_undecided.tolist()) <= set(np.flatnonzero(undecided).tolist()), (x, y)
+        holding = np.flatnonzero(shapely.intersects_xy(zones, x, y))
+        assert set(holding.tolist()) <= set(got_sure.tolist()) | set(got_undecided.tolist())
+        sure_total += len(got_sure)
+    assert sure_total > len(px)  # most points lie surely inside some zones

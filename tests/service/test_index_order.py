@@ -3,6 +3,7 @@ order SQL's ORDER BY distance, id gives), whatever order they were loaded in."""
 
 from uuid import UUID
 
+import shapely
 from shapely.geometry import Point
 
 from geo import geodesic_circle
@@ -15,7 +16,8 @@ def _row(sid: str, lon: float) -> dict[str, object]:
     return {"id": UUID(sid), "name": sid[:4], "merchant_name": "m", "address": "a",
             "categories": ["grain_oil"], "lon": lon, "lat": LAT, "home_delivery": True,
             "emergency_24h": False, "mobility_assist": False, "daily_capacity": 5,
-            "opening_hours": None, "zone": geodesic_circle(lon, LAT, 2000, 32)}
+            "opening_hours": None,
+            "zone": shapely.to_wkb(geodesic_circle(lon, LAT, 2000, 32))}  # as index_stores
 
 
 def test_equal_distances_are_ordered_by_id() -> None:
