@@ -169,6 +169,46 @@ async def test_a_whole_snapshot_is_frozen_out_of_the_collector_and_the_last_one_
     await h.stop()
 
 
+async def test_no_collection_runs_while_a_whole_snapshot_is_built(
+    dsn: str, conn: asyncpg.Connection
+) -> None:
+    """Building a snapshot piles up new objects, none in a cycle: with the collector on, they
+    set off full collections that stop the worker's requests too (70-110 ms each at 100,000
+    stores). Even at thresholds that collect on every allocation, none runs during a build,
+    and the collector is back on after it."""
+    for i in range(30):
+        await store(conn, LON + i * 0.001, LAT, home_delivery=i % 2 == 0,
+                    radius_m=1500 if i % 2 == 0 else None)
+    during: list[int] = []
+    building: list[bool] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and building:
+            during.append(info["generation"])
+
+    h = holder(dsn)
+    read_whole = h._read_whole
+
+    async def watched(*args: Any) -> RegistryIndex:  # the build itself, rows read to index
+        building.append(True)
+        try:
+            return await read_whole(*args)
+        finally:
+            building.pop()
+
+    h._read_whole = watched  # type: ignore[method-assign]
+    thresholds = gc.get_threshold()
+    gc.set_threshold(1, 1, 1)
+    gc.callbacks.append(count)
+    try:
+        index = await h._snapshot(conn)
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*thresholds)
+    assert len(index) == 30 and during == []
+    assert gc.isenabled()
+
+
 async def test_a_writer_that_commits_later_is_never_skipped(
     dsn: str, conn: asyncpg.Connection
 ) -> None:
