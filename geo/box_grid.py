@@ -23,44 +23,40 @@ _SPAN = 1 << 30  # cell numbers are kept within ±_SPAN, so a key (two of them) 
 
 
 class BoxGrid:
-    """bounds: (n, 4) xmin, ymin, xmax, ymax; a box with a NaN bound (an empty geometry's)
-    is listed nowhere."""
+    """bounds: float array (n, 4) of xmin, ymin, xmax, ymax (shapely.bounds); a box with a NaN
+    bound (an empty geometry's) is listed nowhere."""
 
     __slots__ = ("aside", "cell", "keys", "members", "starts")
 
     def __init__(self, bounds: np.ndarray) -> None:
-        b = np.asarray(bounds, dtype=np.float64).reshape(-1, 4)
-        usable = np.isfinite(b).all(axis=1)
-        size = np.maximum(b[usable, 2] - b[usable, 0], b[usable, 3] - b[usable, 1])
+        size = np.fmax(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+        size = size[~np.isnan(size)]
         self.cell = max(float(np.median(size)), _MIN_CELL) if size.size else 1.0
-        with np.errstate(invalid="ignore"):
-            lo = np.floor(b[:, :2] / self.cell)
-            hi = np.floor(b[:, 2:] / self.cell)
-        usable &= (np.abs(lo) < _SPAN).all(axis=1) & (np.abs(hi) < _SPAN).all(axis=1)
-        nx = np.where(usable, hi[:, 0] - lo[:, 0] + 1, 0)
-        ny = np.where(usable, hi[:, 1] - lo[:, 1] + 1, 0)
-        gridded = usable & (nx * ny <= MAX_CELLS)
-        self.aside = np.flatnonzero(usable & ~gridded)
-        box = np.flatnonzero(gridded)
-        nx, ny = nx[box].astype(np.int64), ny[box].astype(np.int64)
-        count = nx * ny
+        boxes = np.flatnonzero(~np.isnan(bounds).any(axis=1))
+        c = np.floor(bounds[boxes] / self.cell)  # cell numbers: x lo, y lo, x hi, y hi
+        in_span = (np.abs(c) < _SPAN).all(axis=1)
+        nx = np.where(in_span, c[:, 2] - c[:, 0] + 1, np.inf)
+        count = nx * (c[:, 3] - c[:, 1] + 1)
+        small = count <= MAX_CELLS
+        self.aside = boxes[~small]
+        box, c = boxes[small], c[small]
+        nx, count = nx[small].astype(np.int64), count[small].astype(np.int64)
         owner = np.repeat(box, count)
-        k = np.arange(int(count.sum()), dtype=np.int64) - np.repeat(np.cumsum(count) - count,
-                                                                    count)
-        ix = lo[owner, 0].astype(np.int64) + k % np.repeat(nx, count)
-        iy = lo[owner, 1].astype(np.int64) + k // np.repeat(nx, count)
+        k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+        ix = np.repeat(c[:, 0].astype(np.int64), count) + k % np.repeat(nx, count)
+        iy = np.repeat(c[:, 1].astype(np.int64), count) + k // np.repeat(nx, count)
         keys = (ix + _SPAN) << 31 | (iy + _SPAN)
-        order = np.argsort(keys, kind="stable")
+        order = np.argsort(keys)  # within a cell any order: each box is listed there once
         keys, self.members = keys[order], owner[order]
         first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if keys.size else keys
         self.keys = keys[first]
-        self.starts = np.r_[first, keys.size].astype(np.int64)
+        self.starts = np.r_[first, keys.size]
 
     def listed(self, x: float, y: float) -> slice:
-        """The entries (of `members`) listed in the cell holding (x, y): every gridded box that
-        contains the point is among them (edges included), each once."""
+        """The entries (of `members`) listed in the cell holding the finite point (x, y): every
+        gridded box that contains the point is among them (edges included), each once."""
         cx, cy = math.floor(x / self.cell), math.floor(y / self.cell)
-        if abs(cx) < _SPAN and abs(cy) < _SPAN and self.keys.size:
+        if abs(cx) < _SPAN and abs(cy) < _SPAN:
             key = (cx + _SPAN) << 31 | (cy + _SPAN)
             j = int(self.keys.searchsorted(key))
             if j < self.keys.size and int(self.keys[j]) == key:

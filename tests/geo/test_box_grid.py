@@ -66,3 +66,25 @@ def test_degenerate_grids() -> None:
     assert grid.cell > 0 and MAX_CELLS >= 4
     for x, y in [(1, 1), (7, 7), (9, 9), (10, 10), (15, 15), (25, 25)]:
         check(grid, boxes, x, y)
+
+
+def test_the_cell_is_the_median_box_size_and_far_boxes_are_kept_aside() -> None:
+    """The cell is the median of each box's larger side (empty boxes left out): wide and tall
+    boxes alike. A box no cell key can hold (beyond ±2^30 cells) is a candidate everywhere, and
+    a point that far is in no listed cell."""
+    wide = [[116.0, 40.0, 116.4, 40.1]] * 3  # larger side: width 0.4
+    tall = [[116.0, 40.0, 116.1, 40.2]] * 2  # larger side: height 0.2
+    empty = [[np.nan] * 4] * 9
+    bounds = np.array(wide + tall + empty)
+    assert BoxGrid(bounds).cell == pytest.approx(0.4)
+    assert BoxGrid(np.array(tall + empty)).cell == pytest.approx(0.2)
+    far = np.array([[0.0, 0.0, 1e300, 1.0], [-1e300, -1e300, 1e300, 1e300],
+                    [1e300, 0.0, 1e300, 1.0],
+                    *[[116.0, 40.0 + j, 116.1, 40.1 + j] for j in range(10)]])
+    grid = BoxGrid(far)
+    assert grid.cell == pytest.approx(0.1)
+    assert grid.aside.tolist() == [0, 1, 2]
+    for x, y in [(5.0, 0.5), (116.05, 40.05), (0.0, 0.0)]:
+        check(grid, far, x, y)
+    for x, y in [(1e300, 0.5), (116.05, 1e300), (-1e300, -1e300)]:
+        assert grid.members[grid.listed(x, y)].size == 0
