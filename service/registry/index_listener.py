@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import asyncpg
 
 from service.db.connect import close_quietly
-from service.db.pool import Database, register_codecs
+from service.db.pool import Database
 from service.db.queries import load
 from service.memory import give_back
 from service.registry.index import RegistryIndex, columns
@@ -80,14 +80,9 @@ class RegistryIndexHolder:
         self._changed.set()
 
     async def _connect(self, name: str = APPLICATION_NAME) -> asyncpg.Connection:
-        conn = await asyncpg.connect(self.dsn, timeout=self.connect_timeout_s,
+        # No geometry codecs: the index's queries send and read none (zones come as WKB bytea)
+        return await asyncpg.connect(self.dsn, timeout=self.connect_timeout_s,
                                      server_settings={"application_name": name})
-        try:
-            await register_codecs(conn)  # as the pool's connections (geometries as shapely)
-        except BaseException:
-            conn.terminate()
-            raise
-        return conn
 
     async def refresh(self, conn: asyncpg.Connection | None = None) -> bool:
         """Bring the index to the registry's version; True when it moved. A request passes its
